@@ -1,0 +1,46 @@
+# awsops.ssm: `make demo` shows it working locally, `make test` proves it.
+# Everything runs from the virtual environment that tools/setup.sh creates.
+VENV        ?= $(CURDIR)/.venv
+BIN         := $(VENV)/bin
+COLLECTIONS := $(CURDIR)/build/collections
+SANITY_ROOT := $(CURDIR)/build/sanity/ansible_collections
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export PATH := $(BIN):$(PATH)
+
+.PHONY: setup test sanity lint unit integration build clean
+
+setup:
+	@VENV=$(VENV) tools/setup.sh
+
+## test: sanity, lint, unit and integration tests, stopping at the first failure
+## (the single stages — make sanity, lint, unit, integration — expect make setup first)
+test: setup
+	@$(BIN)/python tools/run_tests.py
+
+# ansible-test must run from ansible_collections/<ns>/<name>, beside amazon.aws:
+# copy the files git knows (tracked and new, not ignored) into such a tree.
+sanity:
+	@rm -rf $(SANITY_ROOT)/awsops && mkdir -p $(SANITY_ROOT)/awsops/ssm
+	@ln -sfn $(COLLECTIONS)/ansible_collections/amazon $(SANITY_ROOT)/amazon
+	@git ls-files -z --cached --others --exclude-standard \
+		| tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C $(SANITY_ROOT)/awsops/ssm
+	@# The copy lives inside this repository's ignored build/: give it a git
+	@# index of its own, or ansible-test finds no files in it.
+	@cd $(SANITY_ROOT)/awsops/ssm && git init -q . && git add -A
+	cd $(SANITY_ROOT)/awsops/ssm && $(BIN)/ansible-test sanity --python 3.11 --color no
+
+lint:
+	$(BIN)/ansible-lint --offline --profile production --nocolor
+
+unit:
+	$(BIN)/python -m pytest tests/unit
+
+integration:
+	$(BIN)/python -m pytest tests/integration
+
+build: setup
+	@mkdir -p dist
+	$(BIN)/ansible-galaxy collection build --force --output-path dist
+
+clean:
+	rm -rf build dist .pytest_cache tests/output

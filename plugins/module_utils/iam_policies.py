@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the awsops.ssm project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""IAM policy documents of this collection, each scoped to the one resource it needs.
+
+Pure functions: they take ARNs and names and return policy dicts, so unit
+tests can prove that no statement grants a wildcard action or resource that
+it does not have to.
+"""
+
+POLICY_VERSION = "2012-10-17"
+
+
+def service_trust_policy(service, source_account=None):
+    """A trust policy that lets one AWS service principal assume the role.
+
+    With source_account, only requests made on behalf of that account are
+    trusted (the confused-deputy guard AWS recommends for service roles).
+    """
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
+    if source_account:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    return {"Version": POLICY_VERSION, "Statement": [statement]}
+
+
+def log_group_arn(partition, region, account_id, log_group_name):
+    return "arn:%s:logs:%s:%s:log-group:%s" % (partition, region, account_id, log_group_name)
+
+
+def session_logging_policy(partition, region, account_id, log_group_name=None, s3_bucket=None, s3_key_prefix="", kms_key_arn=None):
+    """What the SSM agent on an instance needs to write session logs, and nothing more.
+
+    Returns None when no destination is given (the role then needs no inline policy).
+    """
+    statements = []
+    if log_group_name:
+        group_arn = log_group_arn(partition, region, account_id, log_group_name)
+        statements.append(
+            {
+                "Sid": "WriteSessionLogStreams",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                "Resource": [group_arn + ":*", group_arn + ":log-stream:*"],
+            }
+        )
+        # DescribeLogGroups is a list call: it authorizes on the region's log-group:* resource.
+        statements.append(
+            {
+                "Sid": "FindSessionLogGroup",
+                "Effect": "Allow",
+                "Action": "logs:DescribeLogGroups",
+                "Resource": log_group_arn(partition, region, account_id, "*"),
+            }
+        )
+    if s3_bucket:
+        statements.append(
+            {
+                "Sid": "WriteSessionLogObjects",
+                "Effect": "Allow",
+                "Action": "s3:PutObject",
+                "Resource": "arn:%s:s3:::%s/%s*" % (partition, s3_bucket, s3_key_prefix or ""),
+            }
+        )
+        statements.append(
+            {
+                "Sid": "CheckSessionLogBucketEncryption",
+                "Effect": "Allow",
+                "Action": "s3:GetEncryptionConfiguration",
+                "Resource": "arn:%s:s3:::%s" % (partition, s3_bucket),
+            }
+        )
+    if kms_key_arn:
+        statements.append(
+            {
+                "Sid": "UseSessionKey",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": kms_key_arn,
+            }
+        )
+    if not statements:
+        return None
+    return {"Version": POLICY_VERSION, "Statement": statements}
