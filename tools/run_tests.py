@@ -17,7 +17,7 @@ import time
 
 
 def sanity_counts(output):
-    ran = len(re.findall(r"^Running sanity test '", output, re.M))
+    ran = len(re.findall(r"^Running sanity test [\"']", output, re.M))
     failed_match = re.search(r"^(?:FATAL|ERROR): The (\d+) sanity test\(s\) listed below", output, re.M)
     failed = int(failed_match.group(1)) if failed_match else 0
     return ran - failed, failed
