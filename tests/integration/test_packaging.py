@@ -30,7 +30,7 @@ def installed(tmp_path_factory):
     tarballs = glob.glob(str(out / "awsops-ssm-*.tar.gz"))
     assert len(tarballs) == 1
     subprocess.run(
-        [os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--no-deps", "-p", str(target), tarballs[0]],
+        [os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--no-deps", "--force", "-p", str(target), tarballs[0]],
         check=True,
         capture_output=True,
     )
