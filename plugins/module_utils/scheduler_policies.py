@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the awsops.ssm project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""IAM documents of office-hours start/stop, each statement scoped to what needs it.
+
+Three principals take part:
+
+* the *automation role*, which SSM Automation assumes to run
+  ``AWS-StartEC2Instance`` / ``AWS-StopEC2Instance`` (``AutomationAssumeRole``);
+* the *invoker*, which calls ``ssm:StartAutomationExecution`` with tag
+  targets and rate control: an EventBridge Scheduler execution role
+  (backend ``scheduler``) or the Lambda function's role (backend ``lambda``).
+
+What each needs, and where it is documented:
+
+* The runbooks run ``aws:changeInstanceState``: ``ec2:StartInstances`` /
+  ``ec2:StopInstances`` on the instance and ``ec2:DescribeInstanceStatus``
+  (AWS's own managed policy for exactly these runbooks,
+  AWSBudgetsActions_RolePolicyForResourceAdministrationWithSSM, grants these
+  three and nothing else on EC2):
+  https://docs.aws.amazon.com/systems-manager/latest/userguide/automation-aws-startec2instance.html
+  https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSBudgetsActions_RolePolicyForResourceAdministrationWithSSM.html
+  DescribeInstanceStatus supports no resource-level permissions: ``Resource: "*"``.
+* Starting an instance whose EBS volumes are encrypted with a customer
+  managed key makes EC2 create a grant on the key for the caller:
+  ``kms:CreateGrant`` on exactly those keys, only for AWS resources
+  (``kms:GrantIsForAWSResource``):
+  https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html
+* ``ssm:StartAutomationExecution`` authorizes on the *automation definition*
+  ``arn:PARTITION:ssm:REGION::automation-definition/NAME:VERSION``. For an
+  AWS-owned runbook the account field is empty and VERSION is the version
+  the call resolves to (a number, not ``$DEFAULT``) -- an AccessDenied for
+  ``...:ssm:ap-southeast-1::automation-definition/AWS-Disable...:1`` shows
+  both (https://github.com/aws-solutions/automated-security-response-on-aws/issues/29);
+  AWS's managed policies grant ``automation-definition/AWS-StartEC2Instance:*``.
+  So the version is the only wildcard:
+  https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html
+* Whoever passes ``AutomationAssumeRole`` needs ``iam:PassRole`` on it; the
+  condition ``iam:PassedToService = ssm.amazonaws.com`` keeps it for SSM
+  ("Task 3: Configure user access to Automation"):
+  https://docs.aws.amazon.com/systems-manager/latest/userguide/automation-permissions.html
+* A call with ``Targets`` runs a parent automation that starts one child
+  per instance with the same assume role; AWS asks the automation role to be
+  allowed to pass itself ("Task 2: Attach the iam:PassRole policy to your
+  Automation role") and its managed AmazonSSMAutomationRole grants ``ssm:*``
+  for the children. Here: StartAutomationExecution on the two definitions,
+  GetAutomationExecution on the account's executions, PassRole on itself
+  (same page as above, and):
+  https://docs.aws.amazon.com/systems-manager/latest/userguide/running-automations-map-targets.html
+* Tag targets resolve through the Resource Groups Tagging API (the docs
+  warn that terminated instances may be included, which is how
+  ``tag:GetResources`` answers). The docs do not say which principal
+  resolves them, so both the invoker and the automation role may call
+  ``tag:GetResources``; it is read-only and supports no resource-level
+  permissions (``Resource: "*"``):
+  https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonresourcegrouptaggingapi.html
+* EventBridge Scheduler assumes its execution role as
+  ``scheduler.amazonaws.com`` and recommends ``aws:SourceAccount`` in the
+  trust policy; SSM likewise for the automation role:
+  https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role
+* The Lambda role writes its own log streams only:
+  ``logs:CreateLogStream`` / ``logs:PutLogEvents`` on
+  ``log-group:/aws/lambda/FUNCTION:*``.
+
+``instance_tag_keys`` optionally limits start/stop to instances that carry
+one of those tag keys (``aws:ResourceTag/KEY`` must exist). It cannot break
+the runbooks: they only act on instances that the tag target selected.
+"""
+
+from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import POLICY_VERSION
+from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import log_group_arn
+from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import service_trust_policy
+
+AUTOMATION_DOCUMENTS = ("AWS-StartEC2Instance", "AWS-StopEC2Instance")
+SSM_SERVICE = "ssm.amazonaws.com"
+SCHEDULER_SERVICE = "scheduler.amazonaws.com"
+LAMBDA_SERVICE = "lambda.amazonaws.com"
+# Actions that support no resource-level permissions, so "*" is their only possible Resource.
+UNSCOPED_READ_ACTIONS = ("ec2:DescribeInstanceStatus", "tag:GetResources")
+
+
+def role_arn(partition, account_id, name, path="/"):
+    return "arn:%s:iam::%s:role%s%s" % (partition, account_id, path or "/", name)
+
+
+def automation_definition_arns(partition, region):
+    """The two AWS-owned runbooks, any version (the call resolves $DEFAULT to a number)."""
+    return ["arn:%s:ssm:%s::automation-definition/%s:*" % (partition, region, document) for document in AUTOMATION_DOCUMENTS]
+
+
+def automation_executions_arn(partition, region, account_id):
+    return "arn:%s:ssm:%s:%s:automation-execution/*" % (partition, region, account_id)
+
+
+def instances_arn(partition, region, account_id):
+    return "arn:%s:ec2:%s:%s:instance/*" % (partition, region, account_id)
+
+
+def lambda_log_group_arn(partition, region, account_id, function_name):
+    return log_group_arn(partition, region, account_id, "/aws/lambda/%s" % function_name)
+
+
+def automation_trust_policy(account_id):
+    return service_trust_policy(SSM_SERVICE, account_id)
+
+
+def scheduler_trust_policy(account_id):
+    return service_trust_policy(SCHEDULER_SERVICE, account_id)
+
+
+def lambda_trust_policy():
+    return service_trust_policy(LAMBDA_SERVICE)
+
+
+def _pass_role_statement(sid, automation_role_arn):
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": "iam:PassRole",
+        "Resource": automation_role_arn,
+        "Condition": {"StringEquals": {"iam:PassedToService": SSM_SERVICE}},
+    }
+
+
+def _start_automation_statement(sid, partition, region):
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": "ssm:StartAutomationExecution",
+        "Resource": automation_definition_arns(partition, region),
+    }
+
+
+def _tag_targets_statement():
+    return {"Sid": "ResolveTagTargets", "Effect": "Allow", "Action": "tag:GetResources", "Resource": "*"}
+
+
+def automation_role_policy(partition, region, account_id, automation_role_arn, kms_key_arns=None, instance_tag_keys=None):
+    """What SSM Automation needs, as the automation role, to start and stop tagged instances in one region."""
+    instances = instances_arn(partition, region, account_id)
+    statements = []
+    if instance_tag_keys:
+        for index, key in enumerate(sorted(set(instance_tag_keys)), 1):
+            statements.append(
+                {
+                    "Sid": "StartStopTaggedInstances%d" % index,
+                    "Effect": "Allow",
+                    "Action": ["ec2:StartInstances", "ec2:StopInstances"],
+                    "Resource": instances,
+                    "Condition": {"Null": {"aws:ResourceTag/%s" % key: "false"}},
+                }
+            )
+    else:
+        statements.append({"Sid": "StartStopInstances", "Effect": "Allow", "Action": ["ec2:StartInstances", "ec2:StopInstances"], "Resource": instances})
+    statements.extend(
+        [
+            {"Sid": "ReadInstanceStatus", "Effect": "Allow", "Action": "ec2:DescribeInstanceStatus", "Resource": "*"},
+            _tag_targets_statement(),
+            _start_automation_statement("StartChildAutomations", partition, region),
+            {
+                "Sid": "FollowChildAutomations",
+                "Effect": "Allow",
+                "Action": "ssm:GetAutomationExecution",
+                "Resource": automation_executions_arn(partition, region, account_id),
+            },
+            _pass_role_statement("PassSelfToChildAutomations", automation_role_arn),
+        ]
+    )
+    if kms_key_arns:
+        statements.append(
+            {
+                "Sid": "GrantEncryptedVolumesToEC2",
+                "Effect": "Allow",
+                "Action": "kms:CreateGrant",
+                "Resource": sorted(set(kms_key_arns)),
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            }
+        )
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def invoker_policy(partition, region, automation_role_arn):
+    """What the caller of StartAutomationExecution (scheduler execution role) needs in one region."""
+    return {
+        "Version": POLICY_VERSION,
+        "Statement": [
+            _start_automation_statement("StartOfficeHoursAutomations", partition, region),
+            _pass_role_statement("PassAutomationRole", automation_role_arn),
+            _tag_targets_statement(),
+        ],
+    }
+
+
+def lambda_role_policy(partition, region, account_id, automation_role_arn, function_name):
+    """The invoker statements plus the function's own log streams."""
+    policy = invoker_policy(partition, region, automation_role_arn)
+    policy["Statement"].append(
+        {
+            "Sid": "WriteFunctionLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": lambda_log_group_arn(partition, region, account_id, function_name) + ":*",
+        }
+    )
+    return policy

@@ -1,0 +1,234 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the awsops.ssm project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: ssm_automation_schedules
+version_added: 0.1.0
+short_description: All office-hours start/stop schedules of one AWS target, in one run
+description:
+  - Manages the whole list of office-hours schedules of an account and region in one invocation (the role
+    C(awsops.ssm.instance_scheduler) uses it; looping M(awsops.ssm.ssm_automation_schedule) would cost one module run per schedule).
+  - Each schedule starts the EC2 instances carrying its tag at its local start time and stops them at its stop time,
+    by running C(AWS-StartEC2Instance) / C(AWS-StopEC2Instance) with tag targets and rate control.
+  - "With backend C(scheduler), schedule C(<name>) is the EventBridge Scheduler schedules C(<name>-start) and C(<name>-stop)
+    in the group O(group), marked with the description C(Managed by awsops.ssm: <name> <start|stop>) (Scheduler schedules
+    cannot carry tags). A schedule without the marker, for example one created by hand in the same group, is never changed or deleted."
+  - O(exclusive=true) also removes the schedules of this collection in the group that are no longer listed.
+  - O(state=absent) removes every schedule of this collection in the group, then the group itself when this collection
+    created it (tag C(awsops:ssm:managed-by=awsops.ssm)) and nothing else is left in it.
+  - Every schedule and option is checked before the first call; a bad value fails with a message naming it
+    (for example C(schedules[2].start)) and the accepted form, and nothing is changed.
+  - "Reads on a run that changes nothing: one C(ListSchedules) for the group and one C(GetSchedule) per schedule named C(*-start) or C(*-stop)
+    (the listing does not return the description); one C(ListTagsForResource) more when O(tags) is given."
+author:
+  - awsops.ssm maintainers (@awsops)
+options:
+  schedules:
+    description:
+      - The schedules. Each is a dict with C(name) (required; at most 58 letters, digits, C(-), C(_) or C(.)),
+        C(start) and/or C(stop) (C("HH:MM"), local time), C(weekdays) (default C(MON-FRI); a range or a list of C(SUN)..C(SAT)),
+        C(timezone) (default O(defaults.timezone)), C(tag_key) (default O(defaults.tag_key)), C(tag_value) (default the name),
+        or instead of start/stop/weekdays raw AWS expressions C(start_cron) / C(stop_cron) (C(cron(0 9 ? * MON-FRI *))),
+        C(enabled) (default C(true)) and C(state) (C(present) or C(absent), default C(present)).
+      - When C(stop) is earlier than C(start) (overnight), the stop fires on the following day.
+    type: list
+    elements: dict
+    default: []
+  defaults:
+    description:
+      - Values used where a schedule sets none.
+    type: dict
+    suboptions:
+      timezone:
+        description:
+          - IANA time zone, for example C(Europe/Berlin).
+        type: str
+        default: UTC
+      tag_key:
+        description:
+          - Key of the tag that selects the instances.
+        type: str
+        default: Schedule
+  exclusive:
+    description:
+      - Remove the schedules of this collection in O(group) that are not in O(schedules).
+    type: bool
+    default: true
+  state:
+    description:
+      - C(present) makes the group hold exactly the listed schedules (see O(exclusive)).
+      - C(absent) removes every schedule of this collection in the group, and the group when it is this collection's and empty;
+        O(schedules) is then only validated.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - awsops.ssm.automation_schedule
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Roles for the scheduler backend
+  awsops.ssm.ssm_scheduler_roles:
+    backend: scheduler
+  register: scheduler_roles
+
+- name: Every schedule of this target
+  awsops.ssm.ssm_automation_schedules:
+    group: instance-scheduler
+    defaults:
+      timezone: Europe/Berlin
+    schedules:
+      - name: office
+        start: "08:00"
+        stop: "18:30"
+      - name: seoul-office
+        start: "09:00"
+        stop: "18:00"
+        timezone: Asia/Seoul
+        tag_value: seoul
+      - name: night-batch
+        start: "22:00"
+        stop: "06:00"
+        weekdays: [MON, TUE, WED, THU]
+      - name: weekend-stop
+        stop_cron: cron(0 20 ? * FRI *)
+    automation_role_arn: "{{ scheduler_roles.automation_role_arn }}"
+    invoker_role_arn: "{{ scheduler_roles.invoker_role_arn }}"
+    max_concurrency: "20%"
+    max_errors: "1"
+    tags:
+      team: platform
+
+- name: Remove every schedule and the group
+  awsops.ssm.ssm_automation_schedules:
+    group: instance-scheduler
+    state: absent
+"""
+
+RETURN = r"""
+schedules:
+  description: The listed schedules as managed.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Name of the schedule.
+      type: str
+      sample: office
+    state:
+      description: C(present) or C(absent).
+      type: str
+    enabled:
+      description: Whether the schedule is enabled.
+      type: bool
+    timezone:
+      description: IANA time zone of the expressions.
+      type: str
+    tag:
+      description: The tag that selects the instances, as C(key) and C(value).
+      type: dict
+      sample: {"key": "Schedule", "value": "office"}
+    start_expression:
+      description: The local start expression, or null.
+      type: str
+      sample: cron(0 8 ? * MON-FRI *)
+    stop_expression:
+      description: The local stop expression, or null.
+      type: str
+    aws_names:
+      description: Names of the AWS schedules for C(start) and C(stop) (null where there is none).
+      type: dict
+      sample: {"start": "office-start", "stop": "office-stop"}
+created:
+  description: AWS schedules created.
+  returned: always
+  type: list
+  elements: str
+  sample: [office-start, office-stop]
+updated:
+  description: AWS schedules updated.
+  returned: always
+  type: list
+  elements: str
+deleted:
+  description: AWS schedules deleted.
+  returned: always
+  type: list
+  elements: str
+changes:
+  description: Every write made (or, in check mode, that would be made), in order, as C(<action> <kind> <name>).
+  returned: always
+  type: list
+  elements: str
+  sample: [create group instance-scheduler, create schedule office-start]
+resources:
+  description: The group and the AWS schedules of this collection in it after the run, by kind and name.
+  returned: always
+  type: dict
+backend:
+  description: The backend used.
+  returned: always
+  type: str
+  sample: scheduler
+group:
+  description: The schedule group.
+  returned: always
+  type: str
+  sample: instance-scheduler
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import COMMON_ARGUMENT_SPEC
+from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import backend_problems
+from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import common_problems
+from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import run_module
+from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import validate
+
+
+def input_problems(params):
+    """(schedules, problems): every schedule validated, messages naming schedules[i].option."""
+    defaults = dict(params["defaults"] or {})
+    defaults.update(
+        backend=params["backend"],
+        group=params["group"],
+        option_names={"backend": "backend", "group": "group", "timezone": "defaults.timezone", "tag_key": "defaults.tag_key"},
+    )
+    schedules, problems = validate(params["schedules"], defaults, "schedules")
+    needs_roles = params["state"] == "present" and any(isinstance(raw, dict) and raw.get("state", "present") != "absent" for raw in params["schedules"])
+    problems.extend(common_problems(params, needs_roles=needs_roles))
+    return schedules, problems
+
+
+def main():
+    argument_spec = dict(
+        schedules=dict(type="list", elements="dict", default=[]),
+        defaults=dict(
+            type="dict",
+            apply_defaults=True,
+            options=dict(
+                timezone=dict(type="str", default="UTC"),
+                tag_key=dict(type="str", default="Schedule", no_log=False),
+            ),
+        ),
+        exclusive=dict(type="bool", default=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+    )
+    argument_spec.update(COMMON_ARGUMENT_SPEC)
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    schedules, problems = input_problems(module.params)
+    problems.extend(backend_problems(module, schedules))
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+    module.exit_json(**run_module(module, schedules, exclusive=module.params["exclusive"], state=module.params["state"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,296 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the awsops.ssm project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: ssm_scheduler_roles
+version_added: 0.1.0
+short_description: IAM roles of office-hours start/stop (SSM Automation and its invoker)
+description:
+  - Manages, in one run, the two IAM roles that office-hours start/stop needs in this region.
+  - "The I(automation role) (O(automation_role_name)), trusted only by C(ssm.amazonaws.com) for this account
+    (C(aws:SourceAccount)), which SSM Automation assumes to run C(AWS-StartEC2Instance) and C(AWS-StopEC2Instance):
+    C(ec2:StartInstances) and C(ec2:StopInstances) on the region's instances, C(ec2:DescribeInstanceStatus),
+    C(tag:GetResources) (tag targets), the child executions of a targeted run (C(ssm:StartAutomationExecution) on those two
+    runbooks, C(ssm:GetAutomationExecution), C(iam:PassRole) on itself to C(ssm.amazonaws.com) only),
+    and C(kms:CreateGrant) for AWS resources on exactly O(kms_key_arns) (starting an instance with encrypted EBS volumes)."
+  - The I(invoker role) (O(invoker_role_name)) of the chosen O(backend), which calls C(ssm:StartAutomationExecution) on the two runbooks,
+    may pass the automation role (C(iam:PassRole) on that role only, to C(ssm.amazonaws.com) only) and resolve tag targets
+    (C(tag:GetResources)). For C(scheduler) it is trusted by C(scheduler.amazonaws.com) for this account; for C(lambda) by
+    C(lambda.amazonaws.com), and may also write the log streams of its own function's log group C(/aws/lambda/<function_name>).
+  - Actions that support no resource-level permissions (C(ec2:DescribeInstanceStatus), C(tag:GetResources)) are the only
+    statements with C(Resource=*); no statement grants a wildcard action.
+  - "IAM is global and one account is often managed region by region. Each role records the regions that use it with the tag
+    C(awsops:ssm:region:<region>) and holds one inline policy per region, C(awsops-ssm-scheduler-<region>).
+    O(state=absent) removes this region's tag and policy, and deletes a role only when no region uses it any more and this
+    collection created it (tag C(awsops:ssm:managed-by))."
+  - The module manages only the invoker role of the given O(backend). After switching backends, removing the other backend's
+    role is the caller's job (the role C(awsops.ssm.instance_scheduler) does it) with O(state=absent), that O(backend)
+    and O(include_automation_role=false), which keeps the automation role the new backend uses.
+author:
+  - awsops.ssm maintainers (@awsops)
+options:
+  automation_role_name:
+    description:
+      - Name of the role SSM Automation assumes.
+    type: str
+    default: SSMSchedulerAutomationRole
+  backend:
+    description:
+      - The start/stop backend whose invoker role to manage.
+    type: str
+    choices: [scheduler, lambda]
+    default: scheduler
+  invoker_role_name:
+    description:
+      - Name of the invoker role. These names are this collection's own defaults (the design fixes only the automation role's name)
+        C(SSMSchedulerInvokerRole) for backend C(scheduler) (the EventBridge Scheduler execution role) and
+        C(SSMSchedulerLambdaRole) for backend C(lambda) (the Lambda function's execution role).
+    type: str
+  function_name:
+    description:
+      - Name of the Lambda function (backend C(lambda)), whose log group C(/aws/lambda/<function_name>) the Lambda role may write.
+    type: str
+    default: instance-scheduler
+  kms_key_arns:
+    description:
+      - ARNs of the KMS keys (C(arn:aws:kms:REGION:ACCOUNT:key/ID)) that encrypt the EBS volumes of scheduled instances.
+        Starting such an instance needs C(kms:CreateGrant) on its key.
+    type: list
+    elements: str
+    default: []
+  instance_tag_keys:
+    description:
+      - When given, the automation role may start and stop only instances that carry one of these tag keys
+        (condition C(aws:ResourceTag/<key>) exists). Give the tag keys of every schedule of the region.
+      - Empty allows every instance of the region.
+    type: list
+    elements: str
+    default: []
+  include_automation_role:
+    description:
+      - C(false) manages only the invoker role of O(backend) and leaves the automation role alone
+        (to remove the invoker of a backend no longer used). RV(automation_role_arn) is then not returned.
+    type: bool
+    default: true
+  state:
+    description:
+      - C(present) creates or updates both roles for this region.
+      - C(absent) removes this region's use of them, and each role when no region uses it any more.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Roles for the EventBridge Scheduler backend
+  awsops.ssm.ssm_scheduler_roles:
+    backend: scheduler
+    kms_key_arns:
+      - arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9
+    tags:
+      team: platform
+  register: scheduler_roles
+
+- name: Use them
+  awsops.ssm.ssm_automation_schedule:
+    name: office
+    start: "09:00"
+    stop: "18:00"
+    timezone: Europe/Berlin
+    automation_role_arn: "{{ scheduler_roles.automation_role_arn }}"
+    invoker_role_arn: "{{ scheduler_roles.invoker_role_arn }}"
+
+- name: This region no longer uses them (each role is deleted when no region does)
+  awsops.ssm.ssm_scheduler_roles:
+    backend: scheduler
+    state: absent
+"""
+
+RETURN = r"""
+automation_role_arn:
+  description: ARN of the automation role.
+  returned: when state is present and O(include_automation_role=true)
+  type: str
+  sample: arn:aws:iam::123456789012:role/SSMSchedulerAutomationRole
+invoker_role_arn:
+  description: ARN of the invoker role of the backend.
+  returned: when state is present
+  type: str
+  sample: arn:aws:iam::123456789012:role/SSMSchedulerInvokerRole
+automation_role:
+  description: The automation role as managed (name, path, description, trust policy, this region's inline policy, tags, regions).
+  returned: when O(include_automation_role=true)
+  type: dict
+invoker_role:
+  description: The invoker role as managed.
+  returned: always
+  type: dict
+deleted:
+  description: Names of the roles deleted because no region uses them any more.
+  returned: when state is absent
+  type: list
+  elements: str
+"""
+
+import re
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.iam import validate_iam_identifiers
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import account_id_from_arn
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import caller_account_id
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import partition_of
+from ansible_collections.awsops.ssm.plugins.module_utils.input_checks import check_kms_key_arn
+from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import check_tag_key
+from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import automation_role_policy
+from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import automation_trust_policy
+from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import invoker_policy
+from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import lambda_role_policy
+from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import lambda_trust_policy
+from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import role_arn
+from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import scheduler_trust_policy
+from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import SharedRole
+
+POLICY_PREFIX = "awsops-ssm-scheduler-"
+DEFAULT_INVOKER_ROLE_NAMES = {"scheduler": "SSMSchedulerInvokerRole", "lambda": "SSMSchedulerLambdaRole"}
+DESCRIPTIONS = {
+    "automation": "Assumed by SSM Automation to start and stop office-hours EC2 instances (awsops.ssm)",
+    "scheduler": "EventBridge Scheduler execution role that starts office-hours SSM automations (awsops.ssm)",
+    "lambda": "Execution role of the office-hours Lambda function that starts SSM automations (awsops.ssm)",
+}
+FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+
+
+def invoker_role_name(params):
+    return params["invoker_role_name"] or DEFAULT_INVOKER_ROLE_NAMES[params["backend"]]
+
+
+def input_problems(params):
+    """Every problem with the options, each naming the option and the accepted form."""
+    problems = []
+    for option, name in (("automation_role_name", params["automation_role_name"]), ("invoker_role_name", invoker_role_name(params))):
+        problem = validate_iam_identifiers("role", name=name)
+        if problem:
+            problems.append("%s: %s" % (option, problem))
+    if params["automation_role_name"] == invoker_role_name(params):
+        problems.append("invoker_role_name: %r is also the automation role's name; the two roles must differ" % invoker_role_name(params))
+    for arn in params["kms_key_arns"]:
+        problems.append(check_kms_key_arn("kms_key_arns", arn))
+    for key in params["instance_tag_keys"]:
+        problems.append(check_tag_key("instance_tag_keys", key))
+    if not FUNCTION_NAME.fullmatch(params["function_name"]):
+        problems.append("function_name: %r is not a Lambda function name (1-64 letters, digits, - or _)" % params["function_name"])
+    return [problem for problem in problems if problem]
+
+
+def role_spec(name, description, policy_name, params, partition):
+    return dict(
+        name=name,
+        path="/",
+        description=description,
+        trust_policy=None,  # needs the account id: set before present()
+        managed_policy_arns=None,
+        inline_policies={policy_name: None},
+        permissions_boundary=None,
+        tags=params["tags"],
+        purge_tags=params["purge_tags"],
+        instance_profile=False,
+        partition=partition,
+    )
+
+
+def account_of(module, roles):
+    """From a role that exists (no call), else one sts:GetCallerIdentity."""
+    for role in roles:
+        if role.role:
+            return account_id_from_arn(role.role["Arn"])
+    return caller_account_id(module)
+
+
+def run(module, iam):
+    params = module.params
+    region = module.region
+    partition = partition_of(region)
+    policy_name = POLICY_PREFIX + region
+    backend = params["backend"]
+    roles = {}
+    if params["include_automation_role"]:
+        spec = role_spec(params["automation_role_name"], DESCRIPTIONS["automation"], policy_name, params, partition)
+        roles["automation_role"] = SharedRole(module, iam, region, spec)
+    spec = role_spec(invoker_role_name(params), DESCRIPTIONS[backend], policy_name, params, partition)
+    roles["invoker_role"] = SharedRole(module, iam, region, spec)
+    result = {}
+
+    if params["state"] == "absent":
+        changed = False
+        for role in roles.values():
+            changed |= role.absent()
+        result["deleted"] = [role.spec["name"] for role in roles.values() if role.before and role.role is None]
+    else:
+        account_id = account_of(module, roles.values())
+        automation_arn = role_arn(partition, account_id, params["automation_role_name"])
+        for role in roles.values():
+            role.spec["account_id"] = account_id
+        if "automation_role" in roles:
+            roles["automation_role"].spec["trust_policy"] = automation_trust_policy(account_id)
+            roles["automation_role"].spec["inline_policies"][policy_name] = automation_role_policy(
+                partition, region, account_id, automation_arn, kms_key_arns=params["kms_key_arns"], instance_tag_keys=params["instance_tag_keys"]
+            )
+        invoker = roles["invoker_role"]
+        if backend == "lambda":
+            invoker.spec["trust_policy"] = lambda_trust_policy()
+            invoker.spec["inline_policies"][policy_name] = lambda_role_policy(partition, region, account_id, automation_arn, params["function_name"])
+        else:
+            invoker.spec["trust_policy"] = scheduler_trust_policy(account_id)
+            invoker.spec["inline_policies"][policy_name] = invoker_policy(partition, region, automation_arn)
+        changed = False
+        for role in roles.values():
+            changed |= role.present()
+        result["invoker_role_arn"] = invoker.role["Arn"]
+        if "automation_role" in roles:
+            result["automation_role_arn"] = roles["automation_role"].role["Arn"]
+    result["changed"] = changed
+    for key, role in roles.items():
+        result[key] = role.describe()
+    if module._diff:
+        result["diff"] = dict(before=dict((key, role.before) for key, role in roles.items()), after=dict((key, result[key]) for key in roles))
+    return result
+
+
+def main():
+    argument_spec = dict(
+        automation_role_name=dict(type="str", default="SSMSchedulerAutomationRole"),
+        backend=dict(type="str", default="scheduler", choices=["scheduler", "lambda"]),
+        invoker_role_name=dict(type="str"),
+        function_name=dict(type="str", default="instance-scheduler"),
+        include_automation_role=dict(type="bool", default=True),
+        kms_key_arns=dict(type="list", elements="str", default=[], no_log=False),
+        instance_tag_keys=dict(type="list", elements="str", default=[], no_log=False),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    problems = input_problems(module.params)
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+    iam = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
+    try:
+        result = run(module, iam)
+    except AnsibleAWSError as error:
+        module.fail_json_aws_error(error)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
