@@ -36,7 +36,7 @@ unit:
 	$(BIN)/python -m pytest tests/unit
 
 integration:
-	$(BIN)/python -m pytest tests/integration
+	$(BIN)/python -m pytest -n 2 tests/integration
 
 build: setup
 	@mkdir -p dist
