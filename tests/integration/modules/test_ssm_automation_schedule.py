@@ -14,6 +14,8 @@ import json
 
 import pytest
 
+from awsops_harness.scheduler_state import group_names
+from awsops_harness.scheduler_state import schedule_names
 from awsops_harness.sequence import run_sequence
 from awsops_harness.sequence import standard_steps
 
@@ -22,26 +24,11 @@ GROUP = "instance-scheduler"
 TARGET = "arn:aws:scheduler:::aws-sdk:ssm:startAutomationExecution"
 
 
-@pytest.fixture
-def roles(ansible):
-    result, run = ansible.run_module("awsops.ssm.ssm_scheduler_roles", {"backend": "scheduler"})
-    assert result.changed, run.summary()
-    return {"automation_role_arn": result.result["automation_role_arn"], "invoker_role_arn": result.result["invoker_role_arn"]}
-
-
 def office(roles, **extra):
     args = {"name": "office", "start": "09:00", "stop": "18:00", "weekdays": "MON-FRI", "timezone": "Asia/Seoul", "tag_key": "Schedule", "tag_value": "office"}
     args.update(roles)
     args.update(extra)
     return args
-
-
-def schedule_names(scheduler, group=GROUP):
-    return sorted(s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"])
-
-
-def group_names(scheduler):
-    return [g["Name"] for g in scheduler.list_schedule_groups()["ScheduleGroups"]]
 
 
 def automation_input(action, roles, tag_value="office"):

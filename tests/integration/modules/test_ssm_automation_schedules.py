@@ -11,18 +11,13 @@ request each schedule sends is checked against botocore's model in tests/unit.
 
 import pytest
 
+from awsops_harness.scheduler_state import group_names
+from awsops_harness.scheduler_state import schedule_names
 from awsops_harness.sequence import run_sequence
 from awsops_harness.sequence import standard_steps
 
 MODULE = "awsops.ssm.ssm_automation_schedules"
 GROUP = "instance-scheduler"
-
-
-@pytest.fixture
-def roles(ansible):
-    result, run = ansible.run_module("awsops.ssm.ssm_scheduler_roles", {"backend": "scheduler"})
-    assert result.changed, run.summary()
-    return {"automation_role_arn": result.result["automation_role_arn"], "invoker_role_arn": result.result["invoker_role_arn"]}
 
 
 def three_schedules():
@@ -37,14 +32,6 @@ def args_for(roles, schedules, **extra):
     args = dict(roles, schedules=schedules, defaults={"timezone": "Europe/Berlin"})
     args.update(extra)
     return args
-
-
-def schedule_names(scheduler, group=GROUP):
-    return sorted(s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"])
-
-
-def group_names(scheduler):
-    return [g["Name"] for g in scheduler.list_schedule_groups()["ScheduleGroups"]]
 
 
 def test_integration_sequence(ansible, aws, roles):
