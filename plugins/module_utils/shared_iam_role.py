@@ -139,7 +139,8 @@ class SharedRole:
         self.check_mode = module.check_mode
         self.role = get_role(client, spec["name"])
         self.tags = boto3_tag_list_to_ansible_dict((self.role or {}).get("Tags", []))
-        self.attached = list_attached_policy_arns(client, spec["name"]) if self.role else []
+        # Only a role whose managed policies this spec manages needs them read (one call fewer per no-op otherwise).
+        self.attached = list_attached_policy_arns(client, spec["name"]) if self.role and self._manages_policies() else []
         self.inline = {}
         if self.role:
             for policy_name in spec.get("inline_policies") or {}:
@@ -148,6 +149,9 @@ class SharedRole:
         if spec.get("instance_profile"):
             self.profile = get_instance_profile(client, spec["name"])
         self.before = self.describe()
+
+    def _manages_policies(self):
+        return self.spec.get("managed_policy_arns") is not None
 
     # ---- state as the user sees it (for diff and return values) ----
 
@@ -159,12 +163,13 @@ class SharedRole:
             "path": self.role.get("Path"),
             "description": self.role.get("Description", ""),
             "trust_policy": normalize_document(self.role.get("AssumeRolePolicyDocument")),
-            "managed_policy_arns": sorted(self.attached),
             "inline_policies": dict((k, v) for k, v in self.inline.items() if v is not None),
             "permissions_boundary": (self.role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn", ""),
             "tags": user_tags(self.tags),
             "regions": regions_in(self.tags),
         }
+        if self._manages_policies():
+            state["managed_policy_arns"] = sorted(self.attached)
         if self.spec.get("instance_profile"):
             state["instance_profile"] = self._profile_summary()
         return state
@@ -229,7 +234,8 @@ class SharedRole:
                     raise
                 self.role = get_role(self.client, self.spec["name"])
                 self.tags = boto3_tag_list_to_ansible_dict(self.role.get("Tags", []))
-                self.attached = list_attached_policy_arns(self.client, self.spec["name"])
+                if self._manages_policies():
+                    self.attached = list_attached_policy_arns(self.client, self.spec["name"])
                 return True
         self.tags = desired_tags
         return True
