@@ -49,11 +49,12 @@ def _session():
 @lru_cache(maxsize=None)
 def _service_model(signing_name):
     session = _session()
-    for name in session.get_available_services():
+    # Several models may sign alike (events and eventbridgev2): the one named so comes first.
+    names = session.get_available_services()
+    for name in sorted(names, key=lambda name: name != signing_name):
         model = session.get_service_model(name)
-        if model.signing_name == signing_name or name == signing_name:
-            if model.signing_name == signing_name:
-                return model
+        if model.signing_name == signing_name:
+            return model
     raise LookupError("no botocore service signs as %r" % signing_name)
 
 
