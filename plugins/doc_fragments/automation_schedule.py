@@ -13,15 +13,21 @@ options:
       - C(scheduler) creates EventBridge Scheduler schedules C(<name>-start) and C(<name>-stop) in the schedule group O(group),
         whose universal target C(arn:aws:scheduler:::aws-sdk:ssm:startAutomationExecution) starts the automation directly,
         in the schedule's IANA time zone (daylight saving time included).
-      - C(lambda) (EventBridge rules in UTC and a Lambda function) is not available in this release; choosing it fails before any call.
+      - C(lambda) is the reference design made right about local time - EventBridge rules C(<group>-<name>-start) / C(<group>-<name>-stop)
+        in UTC invoke the Lambda function O(group) (python3.13, code shipped in this collection, deployed as a deterministic zip so a rerun
+        sends nothing), which calls C(StartAutomationExecution). Each rule fires at every UTC time its local time can have during the year
+        (one in a zone without daylight saving time, two in a zone with it) and the function acts only within 15 minutes after the real
+        local time, so local times hold all year. Each rule may invoke the function through one permission statement scoped to its ARN
+        (C(AWS:SourceArn)). The function logs to C(/aws/lambda/<group>), created with a retention of 90 days.
     type: str
     choices: [scheduler, lambda]
     default: scheduler
   group:
     description:
       - The EventBridge Scheduler schedule group holding the schedules (backend C(scheduler)), created when missing
-        and tagged C(awsops:ssm:managed-by=awsops.ssm).
-      - 1 to 64 letters, digits, C(-), C(_) or C(.).
+        and tagged C(awsops:ssm:managed-by=awsops.ssm); 1 to 64 letters, digits, C(-), C(_) or C(.).
+      - With backend C(lambda), the name of the Lambda function and the prefix of the rule names, the function and its log group
+        tagged C(awsops:ssm:managed-by=awsops.ssm); 1 to 56 letters, digits, C(-) or C(_).
     type: str
     default: instance-scheduler
   automation_role_arn:
@@ -33,7 +39,8 @@ options:
   invoker_role_arn:
     description:
       - ARN of the role that calls C(ssm:StartAutomationExecution), the EventBridge Scheduler execution role
-        for backend C(scheduler), for example RV(awsops.ssm.ssm_scheduler_roles#module:invoker_role_arn).
+        for backend C(scheduler) or the Lambda function's role for backend C(lambda),
+        for example RV(awsops.ssm.ssm_scheduler_roles#module:invoker_role_arn).
       - Required when a schedule is present.
     type: str
   max_concurrency:
@@ -50,13 +57,14 @@ options:
     default: "25%"
   tags:
     description:
-      - Tags on the schedule group (EventBridge Scheduler schedules themselves cannot carry tags).
-      - When not given, the group's tags are left alone.
+      - Tags on the schedule group (backend C(scheduler); Scheduler schedules themselves cannot carry tags),
+        or on the Lambda function and its log group (backend C(lambda); rules are marked by their description).
+      - When not given, existing tags are left alone.
     type: dict
     aliases: [resource_tags]
   purge_tags:
     description:
-      - Remove group tags not in O(tags). Tags starting with C(awsops:ssm:) are this collection's own and are always kept.
+      - Remove tags not in O(tags). Tags starting with C(awsops:ssm:) are this collection's own and are always kept.
     type: bool
     default: true
 """

@@ -21,6 +21,7 @@ The interface (see ``ScheduleBackend``)::
     changes = backend.plan(inventory, schedules, exclusive, state) -> [Change]
     backend.apply(inventory, changes)            # only when not in check mode
     backend.resource_names(schedule)   -> {"start": name or None, "stop": name or None}
+    backend.deployed_actions(inventory) -> [DeployedAction]  # what the info module reports
 
 ``schedules`` are ``office_hours.Schedule`` objects (built with the
 module's ``backend`` and ``group``), including listed ones with state
@@ -74,10 +75,12 @@ class Change(object):
     """One write: action create/update/delete on a resource of a kind ("group", "schedule", ...).
 
     before/after: the resource as the diff shows it (None when absent);
-    request: what the backend will send (backend-specific).
+    request: what the backend will send (backend-specific); cascade: (kind,
+    name) of other resources a delete removes with it (a function's policy).
     """
 
-    def __init__(self, action, kind, name, before=None, after=None, request=None):
+    def __init__(self, action, kind, name, before=None, after=None, request=None, cascade=()):
+        self.cascade = tuple(cascade)
         self.action = action
         self.kind = kind
         self.name = name
@@ -103,6 +106,29 @@ class Inventory(object):
 
     def view(self):
         return copy.deepcopy(self.resources)
+
+
+class DeployedAction(object):
+    """One start or stop of ours as AWS holds it, in local terms for the report.
+
+    local_cron: the cron in `timezone` that fires at the same instants (the
+    Scheduler expression itself; for a lambda rule, the local time of its
+    gate); aws_expression: the expression AWS holds (UTC for a lambda rule).
+    request: the StartAutomationExecution request it sends.
+    """
+
+    def __init__(self, schedule, action, aws_name, aws_expression, local_cron, timezone, enabled, request):
+        self.schedule = schedule
+        self.action = action
+        self.aws_name = aws_name
+        self.aws_expression = aws_expression
+        self.local_cron = local_cron
+        self.timezone = timezone
+        self.enabled = enabled
+        self.request = request if isinstance(request, dict) else {}
+
+    def __repr__(self):
+        return "DeployedAction(%s %s)" % (self.schedule, self.action)
 
 
 class ScheduleBackend(object):
@@ -133,6 +159,9 @@ class ScheduleBackend(object):
     def resource_names(self, schedule):
         return dict((action, schedule.resource_name(action)) for action in ACTIONS)
 
+    def deployed_actions(self, inventory):
+        raise NotImplementedError
+
 
 def after_view(before, changes):
     """The inventory view once the changes are made (the check-mode prediction is the same)."""
@@ -141,6 +170,8 @@ def after_view(before, changes):
         resources = view.setdefault(change.kind, {})
         if change.action == "delete":
             resources.pop(change.name, None)
+            for kind, name in change.cascade:
+                view.get(kind, {}).pop(name, None)
         else:
             resources[change.name] = copy.deepcopy(change.after)
     return view

@@ -58,6 +58,7 @@ from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import MANAGED_BY_TAG
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import MANAGED_BY_VALUE
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import Change
+from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import DeployedAction
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import Inventory
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import PlanError
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import ScheduleBackend
@@ -369,6 +370,27 @@ class SchedulerBackend(ScheduleBackend):
         if tags.get(MANAGED_BY_TAG) == MANAGED_BY_VALUE:
             changes.append(Change("delete", "group", self.group, group_view(self.group, tags), None))
         return changes
+
+    # ---- report ----
+
+    def deployed_actions(self, inventory):
+        actions = []
+        for name, schedule in sorted(inventory.ours.items()):
+            owner, _sep, action = schedule["Description"][len(MARKER_PREFIX):].rpartition(" ")
+            if action not in ACTIONS or not owner:
+                continue
+            target = schedule.get("Target") or {}
+            actions.append(DeployedAction(
+                schedule=owner,
+                action=action,
+                aws_name=name,
+                aws_expression=schedule.get("ScheduleExpression"),
+                local_cron=schedule.get("ScheduleExpression"),
+                timezone=schedule.get("ScheduleExpressionTimezone") or "UTC",
+                enabled=schedule.get("State", "ENABLED") == "ENABLED",
+                request=parse_input(target.get("Input")),
+            ))
+        return actions
 
     # ---- apply ----
 

@@ -10,10 +10,12 @@ one is an import and a line here (the modules look backends up by name and
 fail with "backend: NAME is not available yet" for a name missing here).
 """
 
+from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_lambda import LambdaBackend
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_scheduler import SchedulerBackend
 
 BACKENDS = {
     "scheduler": SchedulerBackend,
+    "lambda": LambdaBackend,
 }
 
 

@@ -15,6 +15,9 @@ description:
   - "With backend C(scheduler), the schedule C(<name>) is two EventBridge Scheduler schedules C(<name>-start) and C(<name>-stop)
     in the group O(group). Scheduler schedules cannot carry tags, so each carries the description
     C(Managed by awsops.ssm: <name> <start|stop>); a schedule without it is never changed or deleted."
+  - "With backend C(lambda), it is the EventBridge rules C(<group>-<name>-start) and C(<group>-<name>-stop) in UTC, invoking the
+    Lambda function O(group) (see O(backend)); the function's code bundles the time zones of every rule of ours, so adding a schedule
+    here keeps the others working."
   - A schedule with only O(start) (or only O(stop)) has one AWS schedule; an existing other one of this schedule is removed.
   - O(state=absent) removes this schedule's AWS schedules and leaves the group (other schedules may use it);
     M(awsops.ssm.ssm_automation_schedules) with O(awsops.ssm.ssm_automation_schedules#module:state=absent) also removes the group.
@@ -68,7 +71,7 @@ options:
     type: str
   enabled:
     description:
-      - C(false) keeps the schedule but disables it (Scheduler state C(DISABLED)).
+      - C(false) keeps the schedule but disables it (Scheduler schedule or EventBridge rule state C(DISABLED)).
     type: bool
     default: true
   state:
@@ -149,22 +152,22 @@ schedule:
       type: str
       sample: cron(0 18 ? * MON-FRI *)
     aws_names:
-      description: Names of the AWS schedules for C(start) and C(stop) (null where there is none).
+      description: Names of the AWS schedules (or rules) for C(start) and C(stop) (null where there is none).
       type: dict
       sample: {"start": "office-start", "stop": "office-stop"}
 created:
-  description: AWS schedules created.
+  description: AWS schedules (backend C(scheduler)) or EventBridge rules (backend C(lambda)) created.
   returned: always
   type: list
   elements: str
   sample: [office-start, office-stop]
 updated:
-  description: AWS schedules updated.
+  description: AWS schedules or rules updated.
   returned: always
   type: list
   elements: str
 deleted:
-  description: AWS schedules deleted.
+  description: AWS schedules or rules deleted.
   returned: always
   type: list
   elements: str
@@ -175,7 +178,9 @@ changes:
   elements: str
   sample: [create group instance-scheduler, create schedule office-start, create schedule office-stop]
 resources:
-  description: The group and the AWS schedules of this collection in it after the run, by kind and name.
+  description:
+    - What this collection manages after the run (in check mode, would), by kind and name - C(group) and C(schedule) (backend C(scheduler));
+      C(log_group), C(function), C(rule) and C(permission) (backend C(lambda)).
   returned: always
   type: dict
 backend:
@@ -184,7 +189,7 @@ backend:
   type: str
   sample: scheduler
 group:
-  description: The schedule group.
+  description: The schedule group (backend C(scheduler)) or the function name (backend C(lambda)).
   returned: always
   type: str
   sample: instance-scheduler

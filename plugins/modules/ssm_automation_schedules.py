@@ -16,13 +16,20 @@ description:
   - "With backend C(scheduler), schedule C(<name>) is the EventBridge Scheduler schedules C(<name>-start) and C(<name>-stop)
     in the group O(group), marked with the description C(Managed by awsops.ssm: <name> <start|stop>) (Scheduler schedules
     cannot carry tags). A schedule without the marker, for example one created by hand in the same group, is never changed or deleted."
+  - "With backend C(lambda), schedule C(<name>) is the EventBridge rules C(<group>-<name>-start) and C(<group>-<name>-stop), marked with the
+    description C(Managed by awsops.ssm: function <group>, schedule <name> <start|stop>), each with one permission statement (Sid the rule name)
+    on the function O(group). A rule without the marker is never changed or deleted; a function named O(group) without the tag
+    C(awsops:ssm:managed-by=awsops.ssm) stops the run before any change."
   - O(exclusive=true) also removes the schedules of this collection in the group that are no longer listed.
   - O(state=absent) removes every schedule of this collection in the group, then the group itself when this collection
-    created it (tag C(awsops:ssm:managed-by=awsops.ssm)) and nothing else is left in it.
+    created it (tag C(awsops:ssm:managed-by=awsops.ssm)) and nothing else is left in it; with backend C(lambda), every rule of ours
+    with the prefix, then the function and its log group when they carry the tag.
   - Every schedule and option is checked before the first call; a bad value fails with a message naming it
     (for example C(schedules[2].start)) and the accepted form, and nothing is changed.
   - "Reads on a run that changes nothing: one C(ListSchedules) for the group and one C(GetSchedule) per schedule named C(*-start) or C(*-stop)
-    (the listing does not return the description); one C(ListTagsForResource) more when O(tags) is given."
+    (the listing does not return the description); one C(ListTagsForResource) more when O(tags) is given.
+    With backend C(lambda): C(DescribeLogGroups) and C(ListTagsForResource) (log group), C(GetFunction), C(GetPolicy), C(ListRules) and
+    one C(ListTargetsByRule) per rule."
 author:
   - awsops.ssm maintainers (@awsops)
 options:
@@ -143,22 +150,22 @@ schedules:
       description: The local stop expression, or null.
       type: str
     aws_names:
-      description: Names of the AWS schedules for C(start) and C(stop) (null where there is none).
+      description: Names of the AWS schedules (or rules) for C(start) and C(stop) (null where there is none).
       type: dict
       sample: {"start": "office-start", "stop": "office-stop"}
 created:
-  description: AWS schedules created.
+  description: AWS schedules (backend C(scheduler)) or EventBridge rules (backend C(lambda)) created.
   returned: always
   type: list
   elements: str
   sample: [office-start, office-stop]
 updated:
-  description: AWS schedules updated.
+  description: AWS schedules or rules updated.
   returned: always
   type: list
   elements: str
 deleted:
-  description: AWS schedules deleted.
+  description: AWS schedules or rules deleted.
   returned: always
   type: list
   elements: str
@@ -169,7 +176,9 @@ changes:
   elements: str
   sample: [create group instance-scheduler, create schedule office-start]
 resources:
-  description: The group and the AWS schedules of this collection in it after the run, by kind and name.
+  description:
+    - What this collection manages after the run (in check mode, would), by kind and name - C(group) and C(schedule) (backend C(scheduler));
+      C(log_group), C(function), C(rule) and C(permission) (backend C(lambda)).
   returned: always
   type: dict
 backend:
@@ -178,7 +187,7 @@ backend:
   type: str
   sample: scheduler
 group:
-  description: The schedule group.
+  description: The schedule group (backend C(scheduler)) or the function name (backend C(lambda)).
   returned: always
   type: str
   sample: instance-scheduler

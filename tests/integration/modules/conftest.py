@@ -14,3 +14,11 @@ def roles(ansible):
     result, run = ansible.run_module("awsops.ssm.ssm_scheduler_roles", {"backend": "scheduler"})
     assert result.changed, run.summary()
     return {"automation_role_arn": result.result["automation_role_arn"], "invoker_role_arn": result.result["invoker_role_arn"]}
+
+
+@pytest.fixture
+def lambda_roles(ansible):
+    """The automation role and the Lambda function's role, made by ssm_scheduler_roles (backend lambda)."""
+    result, run = ansible.run_module("awsops.ssm.ssm_scheduler_roles", {"backend": "lambda", "function_name": "instance-scheduler"})
+    assert result.changed, run.summary()
+    return {"automation_role_arn": result.result["automation_role_arn"], "invoker_role_arn": result.result["invoker_role_arn"]}

@@ -160,8 +160,8 @@ def test_a_group_not_created_by_this_collection_is_kept(ansible, aws, roles):
         ([{"name": "x" * 60, "start": "08:00"}], {}, "schedules[0].name: "),
         ([{"name": "a", "start": "08:00"}, {"name": "a", "stop": "18:00"}], {}, 'schedules[1].name: "a" is also the name of schedules[0]'),
         ([{"name": "a", "start": "08:00"}], {"defaults": {"timezone": "Nowhere"}}, "defaults.timezone: "),
-        ([{"name": "a", "start": "08:00"}], {"backend": "cron"}, "backend"),
-        ([{"name": "a", "start": "08:00"}], {"backend": "lambda"}, "backend: lambda is not available yet"),
+        ([{"name": "a", "start": "08:00"}], {"backend": "cron"}, "value of backend must be one of: scheduler, lambda, got: cron"),
+        ([{"name": "a", "start": "08:00"}], {"backend": "Lambda"}, "value of backend must be one of: scheduler, lambda, got: Lambda"),
         ([{"name": "a", "start": "08:00"}], {"max_concurrency": "0%"}, "max_concurrency: "),
     ],
 )

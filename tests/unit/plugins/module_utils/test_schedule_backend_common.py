@@ -7,6 +7,8 @@
 
 import pytest
 
+from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import COMMON_ARGUMENT_SPEC
+from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import BACKENDS as OFFICE_HOURS_BACKENDS
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import validate_schedules
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import Change
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import Inventory
@@ -108,7 +110,12 @@ def test_a_plan_error_fails_before_any_write():
 
 
 def test_registry():
-    assert "scheduler" in BACKENDS
+    assert sorted(BACKENDS) == ["lambda", "scheduler"]
+    assert [BACKENDS[name].name for name in ("lambda", "scheduler")] == ["lambda", "scheduler"]
     assert backend_problem("scheduler") is None
+    assert backend_problem("lambda") is None
+    # the modules' choices and office_hours name exactly the registered backends
+    assert sorted(COMMON_ARGUMENT_SPEC["backend"]["choices"]) == sorted(BACKENDS) == sorted(OFFICE_HOURS_BACKENDS)
+    # a name no class implements (a choice added before its class) fails naming the option
     assert backend_problem("cron") == "backend: cron is not available yet; use backend: scheduler"
     assert FakeBackend.input_problems([], SETTINGS) == []

@@ -14,20 +14,19 @@ botocore ClientErrors.
 """
 
 import json
-import re
 
 import boto3
-import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
-from botocore.validate import ParamValidator
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.awsops.ssm.plugins.module_utils import schedule_backend_scheduler as sb
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import validate_schedules
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import PlanError
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import after_view
+
+from awsops_harness.botocore_models import assert_valid
 
 GROUP = "instance-scheduler"
 ACCOUNT = "123456789012"
@@ -42,37 +41,6 @@ SETTINGS = {
     "tags": None,
     "purge_tags": True,
 }
-
-
-def model(service):
-    return botocore.session.get_session().get_service_model(service)
-
-
-def assert_patterns(shape, value, path="params"):
-    """botocore's validator skips `pattern`; check it too."""
-    if shape.type_name == "structure":
-        for name, member in shape.members.items():
-            if name in value:
-                assert_patterns(member, value[name], "%s.%s" % (path, name))
-    elif shape.type_name == "list":
-        for index, item in enumerate(value):
-            assert_patterns(shape.member, item, "%s[%d]" % (path, index))
-    elif shape.type_name == "map":
-        for key, item in value.items():
-            assert_patterns(shape.key, key, "%s key" % path)
-            assert_patterns(shape.value, item, "%s[%s]" % (path, key))
-    elif shape.type_name == "string" and "pattern" in shape.metadata:
-        # Java's Unicode classes, as Python's re spells them (letters and numbers: \w; separators: \s).
-        pattern = shape.metadata["pattern"].replace("\\p{L}", "\\w").replace("\\p{N}", "\\w").replace("\\p{Z}", "\\s")
-        assert re.fullmatch(pattern, value), "%s: %r does not match %s" % (path, value, shape.metadata["pattern"])
-
-
-def assert_valid(service, operation, params):
-    shape = model(service).operation_model(operation).input_shape
-    report = ParamValidator().validate(params, shape)
-    if report.has_errors():
-        raise AssertionError(report.generate_report())
-    assert_patterns(shape, params)
 
 
 class FakeModule:
