@@ -1,0 +1,193 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the awsops.ssm project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: ssm_automation_schedule_info
+version_added: 0.1.0
+short_description: What runs when - the office-hours schedules of one AWS target
+description:
+  - Reads the office-hours schedules this collection manages in an account and region (those carrying its marker) and reports,
+    for each, its expressions, time zone, state, tag, the next O(count) start and stop times (local and UTC),
+    the weekly running hours, the share of the week the instances are stopped and a 7-day x 24-hour grid.
+  - With backend C(scheduler) it reads the schedules of the group O(group); with backend C(lambda) the rules C(<group>-*-start|stop)
+    and their targets, and reports the local time each rule's gate acts at (the rules themselves are in UTC).
+  - Weekly figures assume nobody starts or stops the instances by hand and that each start or stop holds until the next one
+    (a start-only schedule runs 168 hours a week); expressions that do not repeat weekly have none (null).
+  - Makes no change; the reads are those of a run of M(awsops.ssm.ssm_automation_schedules) that changes nothing.
+author:
+  - awsops.ssm maintainers (@awsops)
+options:
+  backend:
+    description:
+      - The backend whose schedules to read, C(scheduler) or C(lambda).
+    type: str
+    choices: [scheduler, lambda]
+    default: scheduler
+  group:
+    description:
+      - The schedule group (backend C(scheduler)) or the Lambda function name and rule prefix (backend C(lambda)).
+    type: str
+    default: instance-scheduler
+  count:
+    description:
+      - How many next start and stop times to report per schedule, 1 to 50.
+    type: int
+    default: 3
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Read the office-hours schedules of this target
+  awsops.ssm.ssm_automation_schedule_info:
+    backend: lambda
+    group: instance-scheduler
+    count: 5
+  register: office_hours
+
+- name: Show each schedule's week
+  ansible.builtin.debug:
+    msg: "{{ item.week_grid }}"
+  loop: "{{ office_hours.schedules }}"
+  loop_control:
+    label: "{{ item.name }}"
+"""
+
+RETURN = r"""
+backend:
+  description: The backend read.
+  returned: always
+  type: str
+  sample: lambda
+group:
+  description: The schedule group or function name read.
+  returned: always
+  type: str
+  sample: instance-scheduler
+now:
+  description: The instant (UTC) the next times are counted from.
+  returned: always
+  type: str
+  sample: "2026-11-29T03:00:00+00:00"
+problems:
+  description: Schedules of ours that could not be read into the model (for example a time zone edited by hand), with the reason.
+  returned: always
+  type: list
+  elements: str
+schedules:
+  description: The schedules of this collection, by name.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The schedule's name.
+      type: str
+      sample: test
+    state:
+      description: Always C(present) (the schedule exists).
+      type: str
+    enabled:
+      description: Whether its start and stop are both enabled.
+      type: bool
+    timezone:
+      description: The IANA time zone its local times are in.
+      type: str
+      sample: Asia/Seoul
+    has_dst:
+      description: Whether that zone changes its UTC offset in the next two years.
+      type: bool
+    tag:
+      description: "The tag selecting the instances, as C({key: value})."
+      type: dict
+      sample: {"Service": "test"}
+    start_expression:
+      description: The start as a local cron expression in RV(schedules[].timezone), or null.
+      type: str
+      sample: cron(0 9 ? * MON-FRI *)
+    stop_expression:
+      description: The stop as a local cron expression, or null.
+      type: str
+      sample: cron(0 18 ? * MON-FRI *)
+    aws_names:
+      description: The AWS schedule or rule names for C(start) and C(stop).
+      type: dict
+      sample: {"start": "instance-scheduler-test-start", "stop": "instance-scheduler-test-stop"}
+    aws_expressions:
+      description: The expressions as AWS holds them (UTC for the rules of backend C(lambda)).
+      type: dict
+      sample: {"start": "cron(0 0 ? * MON-FRI *)", "stop": "cron(0 9 ? * MON-FRI *)"}
+    next_starts:
+      description: The next starts, each as C(local) and C(utc) ISO 8601 times.
+      type: list
+      elements: dict
+      sample: [{"local": "2026-11-30T09:00:00+09:00", "utc": "2026-11-30T00:00:00+00:00"}]
+    next_stops:
+      description: The next stops, like RV(schedules[].next_starts).
+      type: list
+      elements: dict
+    weekly_running_hours:
+      description: Hours a week the instances run, or null when the schedule does not repeat weekly.
+      type: float
+      sample: 45.0
+    share_stopped:
+      description: Share of the week (0 to 1) the instances are stopped, or null.
+      type: float
+      sample: 0.7321
+    week_grid:
+      description:
+        - Text lines of a week, Monday first - two header lines with the hours 00 to 23, then one line per day,
+          C(#) for an hour the instances run (at least 30 minutes of it), C(.) for one they are stopped. Null when not weekly.
+      type: list
+      elements: str
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import partition_of
+from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import check_group_name
+from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backends import BACKENDS
+from ansible_collections.awsops.ssm.plugins.module_utils.schedule_report import report
+
+
+def main():
+    argument_spec = dict(
+        backend=dict(type="str", default="scheduler", choices=["scheduler", "lambda"]),
+        group=dict(type="str", default="instance-scheduler"),
+        count=dict(type="int", default=3),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    problems = [check_group_name("group", params["group"], params["backend"])]
+    if not 1 <= params["count"] <= 50:
+        problems.append("count: %d is not from 1 to 50" % params["count"])
+    problems = [problem for problem in problems if problem]
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+    settings = dict(
+        group=params["group"],
+        region=module.region,
+        partition=partition_of(module.region),
+        automation_role_arn=None,
+        invoker_role_arn=None,
+        max_concurrency=None,
+        max_errors=None,
+        tags=None,
+        purge_tags=False,
+    )
+    backend = BACKENDS[params["backend"]](module, settings)
+    try:
+        inventory = backend.read()
+    except AnsibleAWSError as error:
+        module.fail_json_aws_error(error)
+    module.exit_json(changed=False, **report(backend.deployed_actions(inventory), params["backend"], params["group"], params["count"]))
+
+
+if __name__ == "__main__":
+    main()
