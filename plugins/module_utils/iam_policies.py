@@ -87,3 +87,41 @@ def session_logging_policy(partition, region, account_id, log_group_name=None, s
     if not statements:
         return None
     return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def session_key_policy(partition, region, account_id):
+    """Key policy of the key that encrypts sessions and their logs.
+
+    The account administers the key (the AWS default policy, without which the
+    key becomes unmanageable) and CloudWatch Logs of this region may use it,
+    for this account's log groups only (the encryption context names the log
+    group, so the condition holds for every request Logs makes with the key).
+    """
+    return {
+        "Version": POLICY_VERSION,
+        "Statement": [
+            {
+                "Sid": "AccountAdministersKey",
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:%s:iam::%s:root" % (partition, account_id)},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "CloudWatchLogsEncryptsSessionLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "logs.%s.amazonaws.com" % region},
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                    "kms:GenerateDataKey",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    "kms:DescribeKey",
+                ],
+                "Resource": "*",
+                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_group_arn(partition, region, account_id, "*")}},
+            },
+        ],
+    }
