@@ -7,10 +7,15 @@ SANITY_ROOT := $(CURDIR)/build/sanity/ansible_collections
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup test sanity lint unit integration build clean
+.PHONY: setup demo test sanity lint unit integration build clean
 
 setup:
 	@VENV=$(VENV) tools/setup.sh
+
+## demo: the reference design against a local AWS endpoint (moto): site, site again
+## (no change), report. No AWS account needed.
+demo: setup
+	@$(BIN)/python tools/demo.py
 
 ## test: sanity, lint, unit and integration tests, stopping at the first failure
 ## (the single stages — make sanity, lint, unit, integration — expect make setup first)

@@ -25,12 +25,7 @@ one GetInstanceProfile. Nothing is written when nothing differs.
 
 import json
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.iam import AnsibleIAMError
 from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -113,6 +108,11 @@ def delete_call(client, operation, **kwargs):
     """A removal: an entity that is already gone is not an error."""
     getattr(client, operation)(**kwargs)
     return True
+
+
+def error_code(error):
+    """The AWS error code behind an AnsibleIAMError (that the wrappers raise), or None."""
+    return getattr(getattr(error, "exception", None), "response", {}).get("Error", {}).get("Code")
 
 
 def normalize_document(document):
@@ -228,9 +228,9 @@ class SharedRole:
         else:
             try:
                 self.role = call(self.client, "create_role", **params)["Role"]
-            except botocore.exceptions.ClientError as error:
+            except AnsibleIAMError as error:
                 # Another region's run of the same account created it first: reconcile that one.
-                if not is_boto3_error_code("EntityAlreadyExists", error):
+                if error_code(error) != "EntityAlreadyExists":
                     raise
                 self.role = get_role(self.client, self.spec["name"])
                 self.tags = boto3_tag_list_to_ansible_dict(self.role.get("Tags", []))
@@ -332,8 +332,8 @@ class SharedRole:
                     self.profile = call(self.client, "create_instance_profile", InstanceProfileName=name, Path=self.role.get("Path", "/"), Tags=tags)[
                         "InstanceProfile"
                     ]
-                except botocore.exceptions.ClientError as error:
-                    if not is_boto3_error_code("EntityAlreadyExists", error):
+                except AnsibleIAMError as error:
+                    if error_code(error) != "EntityAlreadyExists":
                         raise
                     self.profile = get_instance_profile(self.client, name)
             else:
@@ -345,7 +345,13 @@ class SharedRole:
         if not self.check_mode:
             for other in held:
                 delete_call(self.client, "remove_role_from_instance_profile", InstanceProfileName=name, RoleName=other)
-            call(self.client, "add_role_to_instance_profile", InstanceProfileName=name, RoleName=name)
+            try:
+                call(self.client, "add_role_to_instance_profile", InstanceProfileName=name, RoleName=name)
+            except AnsibleIAMError as error:
+                # A profile holds one role: another region's run of the same account added it first.
+                profile = get_instance_profile(self.client, name) if error_code(error) == "LimitExceeded" else None
+                if not profile or [role["RoleName"] for role in profile.get("Roles", [])] != [name]:
+                    raise
         self.profile["Roles"] = [{"RoleName": name, "Arn": self.role.get("Arn")}]
         return True
 

@@ -27,7 +27,7 @@ description:
     O(state=absent) removes this region's tag and policy, and deletes a role only when no region uses it any more and this
     collection created it (tag C(awsops:ssm:managed-by))."
   - The module manages only the invoker role of the given O(backend). After switching backends, removing the other backend's
-    role is the caller's job: O(state=absent) with that O(backend) and O(include_automation_role=false), which keeps the
+    role is the caller's job, with O(state=absent), that O(backend) and O(include_automation_role=false), which keeps the
     automation role the new backend uses (or, with the role C(awsops.ssm.instance_scheduler), a run with
     C(instance_scheduler_state=absent) and the old backend before the first run with the new one).
 author:

@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the awsops.ssm project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""awsops.ssm.report: schedules with next runs, the week at a glance, hours saved, attached instances."""
+
+import re
+
+import pytest
+
+from awsops_harness.playbook_runs import SCHEDULE
+from awsops_harness.playbook_runs import inventory
+from awsops_harness.playbook_runs import make_instances
+from awsops_harness.playbook_runs import target
+
+NIGHTLY = {"name": "nightly-batch", "start": "01:00", "stop": "05:00", "weekdays": ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], "timezone": "UTC"}
+OFFICE_DAY = "  .........#########......"
+NIGHT = "  .####..................."
+# "    next starts  Mon 2026-11-30 09:00 +09:00  = Mon 2026-11-30 00:00 UTC": weekday, local time, offset, UTC time
+NEXT = re.compile(
+    r"^    (?:next starts |next stops  | {12}) (Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{4}-\d\d-\d\d (\d\d:\d\d) (\S+)  = \w{3} \d{4}-\d\d-\d\d (\d\d:\d\d) UTC$"
+)
+
+
+def report_lines(run, host):
+    return run.task("Print the report", host=host).result["msg"]
+
+
+def section(lines, first):
+    """The lines of one schedule: from its title to the next blank line."""
+    start = lines.index(first)
+    end = lines.index("", start) if "" in lines[start:] else len(lines)
+    return lines[start:end]
+
+
+@pytest.mark.parametrize("backend", ["scheduler", "lambda"])
+def test_report_shows_schedules_week_hours_and_attached_instances(ansible, moto, aws, backend):
+    instances = make_instances(aws, "ap-northeast-2", [("web-1", "test"), ("web-2", "test"), ("db-1", "prod")])
+    host = target(moto, "ap-northeast-2", instance_scheduler_backend=backend, instance_scheduler_schedules=[dict(SCHEDULE), NIGHTLY])
+    hosts = inventory(seoul=host)
+    site = ansible.run_playbook("awsops.ssm.site", inventory=hosts)
+    assert site.returncode == 0, site.summary()
+
+    run = ansible.run_playbook("awsops.ssm.report", inventory=hosts)
+    assert run.returncode == 0, run.summary()
+    assert run.writes == [], run.summary()
+    lines = report_lines(run, "seoul")
+
+    assert lines[0] == "seoul: account 123456789012, region ap-northeast-2"
+    where = "schedule group" if backend == "scheduler" else "function"
+    assert "Office hours (%s backend, %s instance-scheduler): 2 schedules" % (backend, where) in lines
+
+    office = section(lines, "  office-hours: instances tagged Service=test, time zone Asia/Seoul")
+    start_name = "office-hours-start" if backend == "scheduler" else "instance-scheduler-office-hours-start"
+    start_line = "    start        cron(0 9 ? * MON-FRI *)      " + start_name
+    # The lambda backend's rules are in UTC: 09:00 in Seoul is 00:00 UTC the same day.
+    assert office[1] == start_line + ("" if backend == "scheduler" else ": cron(0 0 ? * MON-FRI *) UTC"), office
+    times = [NEXT.match(line) for line in office if NEXT.match(line)]
+    assert len(times) == 6, office
+    for match in times[:3]:
+        assert match.group(1) in ("Mon", "Tue", "Wed", "Thu", "Fri") and match.groups()[1:] == ("09:00", "+09:00", "00:00"), match.group(0)
+    for match in times[3:]:
+        assert match.group(1) in ("Mon", "Tue", "Wed", "Thu", "Fri") and match.groups()[1:] == ("18:00", "+09:00", "09:00"), match.group(0)
+    assert "    a week       running 45 of 168 hours: 73% saved against always on" in office
+    grid = office[office.index("                 # running, . stopped (hours in Asia/Seoul)") + 1:]
+    assert grid[0].strip() == "000000000011111111112222" and grid[1].strip() == "012345678901234567890123"
+    assert grid[2:] == ["    %s%s" % (day, OFFICE_DAY) for day in ("MON", "TUE", "WED", "THU", "FRI")] + [
+        "    %s  ........................" % day for day in ("SAT", "SUN")
+    ], "\n".join(grid)
+
+    nightly = section(lines, "  nightly-batch: instances tagged Schedule=nightly-batch, time zone UTC")
+    assert "    a week       running 28 of 168 hours: 83% saved against always on" in nightly
+    assert nightly[-7:] == ["    %s%s" % (day, NIGHT) for day in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")], "\n".join(nightly)
+
+    attached = lines[lines.index("Session Manager (instance profile SSMSessionInstanceRole): 2 instances attached") + 1:]
+    assert [line.split() for line in attached] == [
+        [instance_id, name, "running"] for instance_id, name in sorted((instances[name], name) for name in ("web-1", "web-2"))
+    ], attached
+
+
+def test_report_of_a_target_without_anything_and_only_one_component(ansible, moto):
+    hosts = inventory(empty=target(moto, "eu-west-1"))
+    run = ansible.run_playbook("awsops.ssm.report", inventory=hosts)
+    assert run.returncode == 0 and run.writes == [], run.summary()
+    lines = report_lines(run, "empty")
+    assert "Office hours (scheduler backend, schedule group instance-scheduler): 0 schedules" in lines
+    assert lines[-1] == "Session Manager (instance profile SSMSessionInstanceRole): 0 instances attached"
+
+    run = ansible.run_playbook("awsops.ssm.report", inventory=hosts, extra_vars={"awsops_ssm_components": ["session_manager"]})
+    assert run.returncode == 0, run.summary()
+    assert not any(line.startswith("Office hours") for line in report_lines(run, "empty"))
