@@ -7,7 +7,7 @@ SANITY_ROOT := $(CURDIR)/build/sanity/ansible_collections
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup demo test sanity lint unit integration build clean
+.PHONY: setup demo test sanity lint unit integration build clean bench
 
 setup:
 	@VENV=$(VENV) tools/setup.sh
@@ -42,6 +42,11 @@ unit:
 
 integration:
 	$(BIN)/python -m pytest -n 2 tests/integration
+
+## bench: times `site` beside a plain amazon.aws playbook on a local endpoint (not a test;
+## about an hour; BENCH_SIZES=1,10 BENCH_REPEAT=1 for a quick run), writes build/bench/results.json
+bench: setup
+	@$(BIN)/python tools/bench/run.py
 
 build: setup
 	@mkdir -p dist

@@ -1,0 +1,604 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the awsops.ssm project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""make bench: the cost of `ansible-playbook awsops.ssm.site` beside a plain amazon.aws playbook.
+
+Starts two moto servers of its own (the test harness's MotoServer, every
+request recorded), one per system, and measures, for both systems, for N schedules (BENCH_SIZES,
+default 1,10,100) and a Session Manager target of 50 tagged instances:
+
+  check_empty   `--check` on an empty account (state reset before each repetition)
+  converge      first converge from an empty account (state reset before each repetition)
+  noop          the same run again (nothing to change)
+  check_after   `--check` after the converge
+
+For each: wall time of ansible-playbook (median of BENCH_REPEAT runs, default
+3; the two systems' repetitions alternate, so both see the same load of the
+machine), module invocations, AWS calls by operation and by task, write calls,
+changed per task and in total (counting rules in tools/bench/costs.py).
+Prints both systems side by side with the ratio collection / baseline and
+the targets of GitHub issue 6 with PASS/FAIL, and writes
+build/bench/results.json. Exits 1 when a playbook run fails, not when a
+target is missed (timings depend on the machine).
+
+Environment: BENCH_SIZES=1,10  BENCH_REPEAT=1  BENCH_BACKEND=lambda|scheduler
+(default lambda when the collection has it)  BENCH_SESSION_INSTANCES=50 (0 skips that target).
+"""
+
+import datetime
+import io
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import zipfile
+from zoneinfo import ZoneInfo
+
+import boto3
+import yaml
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(os.path.dirname(BENCH_DIR))
+sys.path.insert(0, os.path.join(REPO_ROOT, "tests"))
+sys.path.insert(0, BENCH_DIR)
+
+# pylint: disable=wrong-import-position
+from awsops_harness.ansible_run import HARNESS_DIR  # noqa: E402
+from awsops_harness.ansible_run import AnsibleRunner  # noqa: E402
+from awsops_harness.ansible_run import PlaybookRun  # noqa: E402
+from awsops_harness.ansible_run import TaskResult  # noqa: E402
+from awsops_harness.aws_calls import parse_recording  # noqa: E402
+from awsops_harness.moto_server import MotoServer  # noqa: E402
+from costs import count_resources  # noqa: E402
+from costs import prediction_mismatch  # noqa: E402
+from costs import read_recording  # noqa: E402
+from costs import seconds_by_task  # noqa: E402
+from costs import summarize  # noqa: E402
+
+REGION = "us-east-1"
+OUTPUT_DIR = os.path.join(REPO_ROOT, "build", "bench")
+BASELINE_PLAYBOOK = os.path.join(BENCH_DIR, "baseline.yml")
+SITE_PLAYBOOK = "awsops.ssm.site"
+PHASES = (
+    ("check_empty", "--check, empty account"),
+    ("converge", "first converge"),
+    ("noop", "no-op rerun"),
+    ("check_after", "--check after converge"),
+)
+SYSTEMS = ("collection", "baseline")
+ZONES = ("Asia/Seoul", "America/New_York")
+WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+SESSION_TAG = {"Bench": "ssm"}
+# A careful user converts local times to UTC once, by hand, for the date they write the rules
+# (here standard time); rules in UTC then run an hour off in New York during daylight saving time.
+CONVERSION_DATE = datetime.date(2025, 1, 15)
+
+
+def env_list(name, default):
+    value = os.environ.get(name, "").strip()
+    return [int(part) for part in value.split(",") if part.strip()] if value else list(default)
+
+
+def env_int(name, default):
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+# ---------------------------------------------------------------- the systems under test
+
+
+def local_schedules(count):
+    """N office-hours schedules with distinct names and tags, Asia/Seoul and America/New_York mixed."""
+    schedules = []
+    for index in range(count):
+        name = "office-%03d" % (index + 1)
+        schedules.append(
+            {
+                "name": name,
+                "start": "%02d:%02d" % (7 + index % 3, 15 * (index % 4)),
+                "stop": "%02d:%02d" % (18 + index % 3, 15 * ((index + 1) % 4)),
+                "timezone": ZONES[index % len(ZONES)],
+                "tag_value": name,
+            }
+        )
+    return schedules
+
+
+def utc_cron(local_time, zone):
+    """cron() in UTC for a MON-FRI local time, the day of week shifted when UTC is another day."""
+    hour, minute = (int(part) for part in local_time.split(":"))
+    local = datetime.datetime.combine(CONVERSION_DATE, datetime.time(hour, minute), ZoneInfo(zone))
+    utc = local.astimezone(datetime.timezone.utc)
+    shift = (utc.date() - local.date()).days
+    first, last = WEEKDAYS[(1 + shift) % 7], WEEKDAYS[(5 + shift) % 7]
+    return "cron(%d %d ? * %s-%s *)" % (utc.minute, utc.hour, first, last)
+
+
+def baseline_schedules(schedules):
+    return [
+        {
+            "name": schedule["name"],
+            "tag_key": "Schedule",
+            "tag_value": schedule["tag_value"],
+            "start_cron": utc_cron(schedule["start"], schedule["timezone"]),
+            "stop_cron": utc_cron(schedule["stop"], schedule["timezone"]),
+        }
+        for schedule in schedules
+    ]
+
+
+def build_baseline_zip(path):
+    """The baseline function's zip, byte-identical on every build (so reruns do not update code)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with open(os.path.join(BENCH_DIR, "baseline_lambda", "index.py"), "rb") as source:
+            info = zipfile.ZipInfo("index.py", date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, source.read())
+    with open(path, "wb") as output:
+        output.write(buffer.getvalue())
+    return path
+
+
+def host(url, **variables):
+    values = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "aws_region": REGION, "aws_endpoint_url": url}
+    values.update(variables)
+    return {"all": {"hosts": {"target": values}}}
+
+
+# Our side: site with session_manager reduced to what the baseline builds for instances
+# (role, profile, no KMS key, no session log group; the preferences document stays) and
+# instance_scheduler with the N schedules.
+def collection_site(url, schedules, backend, zip_path):
+    del zip_path
+    return SITE_PLAYBOOK, host(
+        url,
+        session_manager_kms_key="",
+        session_manager_log_group="",
+        instance_scheduler_backend=backend,
+        instance_scheduler_schedules=schedules,
+    )
+
+
+def baseline_site(url, schedules, backend, zip_path):
+    del backend
+    return BASELINE_PLAYBOOK, host(url, baseline_zip_file=zip_path, baseline_schedules=baseline_schedules(schedules))
+
+
+def collection_session(url, schedules, backend, zip_path):
+    del schedules, backend, zip_path
+    return SITE_PLAYBOOK, host(
+        url,
+        awsops_ssm_components=["session_manager"],
+        session_manager_kms_key="",
+        session_manager_log_group="",
+        session_manager_target_tags=SESSION_TAG,
+    )
+
+
+def baseline_session(url, schedules, backend, zip_path):
+    del schedules, backend
+    filters = dict(("tag:%s" % key, value) for key, value in SESSION_TAG.items())
+    filters["instance-state-name"] = ["pending", "running", "stopping", "stopped"]
+    return BASELINE_PLAYBOOK, host(url, baseline_zip_file=zip_path, baseline_components=["session_manager"], baseline_instance_filters=filters)
+
+
+# ---------------------------------------------------------------- running
+
+
+class RunFailed(Exception):
+    """An ansible-playbook run returned non-zero."""
+
+
+class Bench:
+    """Runs playbooks against one local endpoint (one per system) and measures them."""
+
+    def __init__(self, server, workdir, repeat):
+        self.server = server
+        self.workdir = workdir
+        self.repeat = repeat
+        self.runner = AnsibleRunner(server, workdir, region=REGION)
+        self.count = 0
+
+    def client(self, service, region=REGION):
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=self.server.url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            aws_session_token="testing",
+        )
+
+    def run(self, playbook, inventory, check=False):
+        """One ansible-playbook run: (wall seconds of the process, PlaybookRun, raw recording, seconds by task)."""
+        self.count += 1
+        inventory_path = os.path.join(self.workdir, "inventory-%d.yml" % self.count)
+        with open(inventory_path, "w", encoding="utf-8") as handle:
+            yaml.safe_dump(inventory, handle, sort_keys=False)
+        results_file = os.path.join(self.workdir, "results-%d.jsonl" % self.count)
+        times_file = os.path.join(self.workdir, "times-%d.jsonl" % self.count)
+        command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory_path, playbook]
+        if check:
+            command.append("--check")
+        env = self.runner.environment()
+        env.update(
+            {
+                "AWSOPS_RESULTS_FILE": results_file,
+                "ANSIBLE_CALLBACK_PLUGINS": os.pathsep.join((os.path.join(HARNESS_DIR, "callback_plugins"), os.path.join(BENCH_DIR, "callback_plugins"))),
+                "ANSIBLE_CALLBACKS_ENABLED": "awsops_results,awsops_bench_marks",
+                "AWSOPS_BENCH_MARK_URL": self.server.url,
+                "AWSOPS_BENCH_TIMES_FILE": times_file,
+            }
+        )
+        self.server.reset_recording()
+        launched, started = time.time(), time.perf_counter()
+        completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=self.workdir, check=False)
+        wall, finished = time.perf_counter() - started, time.time()
+        tasks = []
+        if os.path.exists(results_file):
+            with open(results_file, encoding="utf-8") as results:
+                tasks = [TaskResult(**json.loads(line)) for line in results if line.strip()]
+        recording = read_recording(self.server.recording)
+        run = PlaybookRun(returncode=completed.returncode, output=completed.stdout + completed.stderr, tasks=tasks, calls=parse_recording(recording))
+        return wall, run, recording, seconds_by_task(read_recording(times_file), launched, finished)
+
+    def fresh_account(self, instances):
+        """Empties the endpoint; creates the tagged instances of a Session Manager target."""
+        self.server.reset()
+        if instances:
+            ec2 = self.client("ec2")
+            image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+            ec2.run_instances(
+                ImageId=image,
+                InstanceType="t3.micro",
+                MinCount=instances,
+                MaxCount=instances,
+                TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in SESSION_TAG.items()]}],
+            )
+            self.server.reset_recording()
+
+    def calibrate(self):
+        """Fixed costs on this machine: ansible-playbook start, one module process, one API round trip."""
+        self.fresh_account(0)
+        inventory = host(self.server.url)
+        empty = [{"name": "Start only", "hosts": "all", "gather_facts": False, "tasks": [{"name": "Nothing", "ansible.builtin.debug": {"msg": "x"}}]}]
+        modules = [
+            {
+                "name": "Ten module processes",
+                "hosts": "all",
+                "gather_facts": False,
+                "module_defaults": {"group/amazon.aws.aws": {"region": REGION, "endpoint_url": self.server.url}},
+                "tasks": [{"name": "Read the caller", "amazon.aws.aws_caller_info": {}, "loop": list(range(10))}],
+            }
+        ]
+        paths = []
+        for name, plays in (("calibrate-empty.yml", empty), ("calibrate-modules.yml", modules)):
+            path = os.path.join(self.workdir, name)
+            with open(path, "w", encoding="utf-8") as handle:
+                yaml.safe_dump(plays, handle, sort_keys=False)
+            paths.append(path)
+        start = statistics.median(self.run(paths[0], inventory)[0] for _repetition in range(3))
+        ten = [self.run(paths[1], inventory) for _repetition in range(3)]
+        calls_each = len(ten[-1][1].calls) / 10.0
+        sts = self.client("sts")
+        sts.get_caller_identity()
+        began = time.perf_counter()
+        for _call in range(50):
+            sts.get_caller_identity()
+        round_trip = (time.perf_counter() - began) / 50
+        per_module = (statistics.median(run[0] for run in ten) - start) / 10.0
+        return {
+            "ansible_playbook_start_seconds": round(start, 3),
+            "module_invocation_seconds": round(per_module - calls_each * round_trip, 3),
+            "api_round_trip_seconds": round(round_trip, 4),
+            "note": "module_invocation_seconds: per item of a 10-item loop of amazon.aws.aws_caller_info, minus its %d calls" % calls_each,
+        }
+
+    def once(self, playbook, inventory, check, reset, instances):
+        """One repetition: (wall seconds, cost summary); RunFailed when the playbook fails."""
+        if reset:
+            self.fresh_account(instances)
+        wall, run, recording, seconds = self.run(playbook, inventory, check=check)
+        if run.returncode != 0:
+            raise RunFailed("%s%s failed (rc=%s):\n%s" % (playbook, " --check" if check else "", run.returncode, run.output[-5000:]))
+        summary = summarize(run, recording)
+        summary["seconds_by_task"] = seconds
+        return round(wall, 3), summary
+
+
+def phase_result(walls, summaries):
+    """The last repetition's figures with the median wall time of all."""
+    result = dict(summaries[-1])
+    result["wall_seconds"] = statistics.median(walls)
+    result["wall_runs"] = walls
+    result["repeatable"] = all(s["api_calls"] == summaries[0]["api_calls"] and s["changed_total"] == summaries[0]["changed_total"] for s in summaries)
+    return result
+
+
+def measure_case(benches, setups, instances, repeat):
+    """Both systems, phase by phase, their repetitions interleaved (each on its own endpoint)
+    so that both see the same load of the machine.
+
+    Returns ({system: {"phases", "resources", "resource_count"}}, {system: failure message});
+    a system whose run fails is dropped from the later phases."""
+    results = dict((system, {"phases": {}}) for system in benches)
+    failures = {}
+    for phase, _title in PHASES:
+        check = phase.startswith("check")
+        reset = phase in ("check_empty", "converge")
+        runs = dict((system, ([], [])) for system in benches if system not in failures)
+        for _repetition in range(repeat):
+            for system, bench in benches.items():
+                if system in failures:
+                    continue
+                playbook, inventory = setups[system]
+                try:
+                    wall, summary = bench.once(playbook, inventory, check, reset, instances)
+                except RunFailed as error:
+                    failures[system] = "%s: %s" % (phase, error)
+                    continue
+                runs[system][0].append(wall)
+                runs[system][1].append(summary)
+        for system, (walls, summaries) in runs.items():
+            if system not in failures:
+                results[system]["phases"][phase] = phase_result(walls, summaries)
+        if phase == "converge":
+            for system, bench in benches.items():
+                if system not in failures:
+                    results[system]["resources"] = count_resources(bench.client, REGION)
+                    results[system]["resource_count"] = sum(results[system]["resources"].values())
+    return dict((system, data) for system, data in results.items() if system not in failures), failures
+
+
+# ---------------------------------------------------------------- targets and report
+
+
+def ratio(ours, theirs):
+    if not theirs:
+        return None
+    return round(float(ours) / float(theirs), 3)
+
+
+def targets_for(case, ours, theirs):
+    """(name, measured, limit, passed) of the issue's targets that apply to a case."""
+    rows = []
+    label = case["label"]
+    if ours is None:
+        return rows
+    noop, check_empty, converge = ours["phases"]["noop"], ours["phases"]["check_empty"], ours["phases"]["converge"]
+    rows.append(("%s: no-op write calls" % label, noop["write_calls"], 0, noop["write_calls"] == 0))
+    limit = 1.2 * ours["resource_count"]
+    rows.append(("%s: no-op API calls <= 1.2 x %d resources" % (label, ours["resource_count"]), noop["api_calls"], round(limit, 1), noop["api_calls"] <= limit))
+    mismatch = prediction_mismatch(check_empty, converge)
+    rows.append(("%s: --check on empty predicts every task's changes" % label, "%d task(s) differ" % len(mismatch), "0 differ", not mismatch))
+    rows.append(("%s: --check on empty write calls" % label, check_empty["write_calls"], 0, check_empty["write_calls"] == 0))
+    n = case.get("n")
+    if theirs is not None and n in (1, 10):
+        limit = {1: 0.5, 10: 0.25}[n]
+        value = ratio(noop["wall_seconds"], theirs["phases"]["noop"]["wall_seconds"])
+        rows.append(("%s: no-op wall time / baseline's" % label, value, limit, value is not None and value <= limit))
+    if n == 100:
+        rows.append(("%s: no-op wall seconds" % label, noop["wall_seconds"], 15, noop["wall_seconds"] <= 15))
+        rows.append(("%s: first converge wall seconds" % label, converge["wall_seconds"], 30, converge["wall_seconds"] <= 30))
+    return rows
+
+
+def fmt(value):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return "%.2f" % value
+    return str(value)
+
+
+METRICS = (
+    ("wall s (median)", "wall_seconds"),
+    ("module invocations", "module_invocations"),
+    ("API calls", "api_calls"),
+    ("write calls", "write_calls"),
+    ("changed", "changed_total"),
+)
+
+
+def print_case(case, results):
+    ours, theirs = results.get("collection"), results.get("baseline")
+    print()
+    print("== %s" % case["title"])
+    counts = "resources managed: collection %s, baseline %s" % (
+        ours["resource_count"] if ours else "-",
+        theirs["resource_count"] if theirs else "-",
+    )
+    print("   %s" % counts)
+    print("   %-24s %-19s %11s %11s %8s" % ("phase", "metric", "collection", "baseline", "ratio"))
+    for phase, phase_title in PHASES:
+        for index, (metric_title, key) in enumerate(METRICS):
+            a = ours["phases"][phase][key] if ours else None
+            b = theirs["phases"][phase][key] if theirs else None
+            quotient = ratio(a, b) if a is not None else None
+            print("   %-24s %-19s %11s %11s %8s" % (phase_title if index == 0 else "", metric_title, fmt(a), fmt(b), fmt(quotient)))
+    for system, data in (("collection", ours), ("baseline", theirs)):
+        if not data:
+            continue
+        mismatch = prediction_mismatch(data["phases"]["check_empty"], data["phases"]["converge"])
+        if mismatch:
+            print("   %s --check on empty mispredicts (predicted, made): %s" % (system, "; ".join("%s %s" % (task, pair) for task, pair in mismatch.items())))
+    for system, data in (("collection", ours), ("baseline", theirs)):
+        if not data:
+            continue
+        noop = data["phases"]["noop"]
+        seconds = noop.get("seconds_by_task", {})
+        print("   %s no-op, by task (seconds, calls: operations):" % system)
+        for task, spent in seconds.items():
+            operations = noop.get("calls_by_task", {}).get(task, {})
+            detail = ", ".join("%s x%d" % (operation, number) for operation, number in operations.items())
+            print("     %6.2f %4d  %s%s" % (spent, sum(operations.values()), task, (": " + detail) if detail else ""))
+
+
+def markdown_table(report):
+    """The README table: per case and phase, collection / baseline (ratio of the wall times)."""
+    lines = [
+        "| target | run | wall s: collection / baseline (ratio) | module invocations | API calls | write calls | changed |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    titles = dict(PHASES)
+    for record in report["cases"]:
+        ours, theirs = record["systems"].get("collection"), record["systems"].get("baseline")
+        if not ours or not theirs:
+            continue
+        for phase, _title in PHASES:
+            a, b = ours["phases"][phase], theirs["phases"][phase]
+            lines.append(
+                "| %s | %s | %.1f / %.1f (%.2f) | %s | %s | %s | %s |"
+                % (
+                    record["case"],
+                    titles[phase],
+                    a["wall_seconds"],
+                    b["wall_seconds"],
+                    ratio(a["wall_seconds"], b["wall_seconds"]) or 0,
+                    "%s / %s" % (a["module_invocations"], b["module_invocations"]),
+                    "%s / %s" % (a["api_calls"], b["api_calls"]),
+                    "%s / %s" % (a["write_calls"], b["write_calls"]),
+                    "%s / %s" % (a["changed_total"], b["changed_total"]),
+                )
+            )
+    return "\n".join(lines) + "\n"
+
+
+def environment_facts(backend, sizes, repeat):
+    try:
+        load = os.getloadavg()
+    except OSError:
+        load = None
+    versions = {}
+    for package in ("ansible-core", "boto3", "botocore", "moto"):
+        try:
+            from importlib.metadata import version  # pylint: disable=import-outside-toplevel
+
+            versions[package] = version(package)
+        except Exception:  # pylint: disable=broad-except
+            versions[package] = None
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average_at_start": load,
+        "versions": versions,
+        "collection_backend": backend,
+        "sizes": sizes,
+        "repeat": repeat,
+        "region": REGION,
+    }
+
+
+def available_backends():
+    sys.path.insert(0, os.path.join(REPO_ROOT, "build", "collections"))
+    try:
+        from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backends import BACKENDS  # pylint: disable=import-outside-toplevel
+
+        return set(BACKENDS)
+    except ImportError:
+        return {"scheduler"}
+
+
+def main():
+    sizes = env_list("BENCH_SIZES", (1, 10, 100))
+    repeat = max(1, env_int("BENCH_REPEAT", 3))
+    instances = env_int("BENCH_SESSION_INSTANCES", 50)
+    backends = available_backends()
+    backend = os.environ.get("BENCH_BACKEND", "").strip() or ("lambda" if "lambda" in backends else "scheduler")
+    if backend not in backends:
+        sys.exit("BENCH_BACKEND: %s is not a backend of this collection (%s)" % (backend, ", ".join(sorted(backends))))
+
+    os.makedirs(OUTPUT_DIR, exist_ok=True)
+    workdir = os.path.join(OUTPUT_DIR, "work")
+    subprocess.run(["rm", "-rf", workdir], check=True)
+    os.makedirs(workdir)
+    zip_path = build_baseline_zip(os.path.join(OUTPUT_DIR, "baseline-function.zip"))
+
+    cases = [
+        {
+            "label": "site N=%d" % n,
+            "title": "site, N = %d schedules (collection backend: %s)" % (n, backend),
+            "n": n,
+            "instances": 0,
+            "systems": {"collection": collection_site, "baseline": baseline_site},
+        }
+        for n in sizes
+    ]
+    if instances:
+        cases.append(
+            {
+                "label": "session manager, %d instances" % instances,
+                "title": "Session Manager target: role, profile and attachment to %d tagged instances" % instances,
+                "n": None,
+                "instances": instances,
+                "systems": {"collection": collection_session, "baseline": baseline_session},
+            }
+        )
+
+    report = {"environment": environment_facts(backend, sizes, repeat), "cases": [], "targets": []}
+    servers = {}
+    benches = {}
+    failures = []
+    began = time.monotonic()
+    try:
+        for system in SYSTEMS:
+            system_dir = os.path.join(workdir, system)
+            os.makedirs(system_dir)
+            servers[system] = MotoServer(system_dir).start()
+            benches[system] = Bench(servers[system], system_dir, repeat)
+        report["calibration"] = benches["collection"].calibrate()
+        print("calibration: %s" % json.dumps(report["calibration"]), flush=True)
+        for case in cases:
+            schedules = local_schedules(case["n"] or 0)
+            setups = dict((system, case["systems"][system](servers[system].url, schedules, backend, zip_path)) for system in SYSTEMS)
+            print("-- %s: both systems, repetitions interleaved ..." % case["label"], flush=True)
+            results, failed = measure_case(benches, setups, case["instances"], repeat)
+            for system, message in failed.items():
+                failures.append("%s, %s: %s" % (case["label"], system, message))
+                print("   FAILED (%s): %s" % (system, message), flush=True)
+            record = {"case": case["label"], "n": case["n"], "instances": case["instances"], "systems": results, "ratios": {}}
+            if "collection" in results and "baseline" in results:
+                for phase, _title in PHASES:
+                    ours, theirs = results["collection"]["phases"][phase], results["baseline"]["phases"][phase]
+                    record["ratios"][phase] = dict((key, ratio(ours[key], theirs[key])) for _t, key in METRICS)
+                    record["ratios"][phase]["paired_wall"] = [ratio(a, b) for a, b in zip(ours["wall_runs"], theirs["wall_runs"])]
+            report["cases"].append(record)
+            if results:
+                print_case(case, results)
+            for name, value, limit, passed in targets_for(case, results.get("collection"), results.get("baseline")):
+                report["targets"].append({"target": name, "measured": value, "limit": limit, "pass": passed})
+    finally:
+        for server in servers.values():
+            server.stop()
+    report["environment"]["bench_seconds"] = round(time.monotonic() - began, 1)
+    report["environment"]["load_average_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
+    report["failures"] = failures
+
+    print()
+    print("== targets (GitHub issue 6)")
+    for target in report["targets"]:
+        print("   %-4s %-70s measured %-18s limit %s" % ("PASS" if target["pass"] else "FAIL", target["target"], fmt(target["measured"]), fmt(target["limit"])))
+    with open(os.path.join(OUTPUT_DIR, "results.md"), "w", encoding="utf-8") as handle:
+        handle.write(markdown_table(report))
+    results_path = os.path.join(OUTPUT_DIR, "results.json")
+    with open(results_path, "w", encoding="utf-8") as handle:
+        json.dump(report, handle, indent=1, sort_keys=False)
+    print()
+    print("results: %s (%.0f s)" % (os.path.relpath(results_path, REPO_ROOT), report["environment"]["bench_seconds"]))
+    if failures:
+        print("%d run(s) failed" % len(failures))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
