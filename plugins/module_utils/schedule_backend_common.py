@@ -47,6 +47,13 @@ carry its marker (a tag or, where AWS allows no tags, the description), and
 """
 
 import copy
+import json
+import time
+
+try:
+    import botocore.exceptions
+except ImportError:
+    pass  # AnsibleAWSModule reports a missing botocore
 
 # settings, as the modules build them:
 SETTINGS = (
@@ -65,6 +72,28 @@ MANAGED_BY_TAG = "awsops:ssm:managed-by"
 MANAGED_BY_VALUE = "awsops.ssm"
 INTERNAL_TAG_PREFIX = "awsops:ssm:"
 ACTIONS = ("start", "stop")
+# A role IAM has just created or changed reaches Scheduler and Lambda within seconds, rarely a minute.
+ROLE_PROPAGATION_DELAYS = (2, 4, 8, 16, 20)
+
+
+def send_when_role_ready(send, role_not_ready, delays=ROLE_PROPAGATION_DELAYS):
+    """send(), sent again after each delay while the service answers that it cannot assume the role yet."""
+    for delay in tuple(delays) + (None,):
+        try:
+            return send()
+        except botocore.exceptions.ClientError as error:
+            if delay is None or not role_not_ready(error):
+                raise
+            time.sleep(delay)
+    return None
+
+
+def parse_input(text):
+    """A target's Input (JSON text) as a dict; what is not JSON is shown as it is."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return {"unparsable_input": text}
 
 
 class PlanError(Exception):

@@ -43,12 +43,6 @@ never deleted.
 """
 
 import json
-import time
-
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
@@ -75,7 +69,10 @@ from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import DeployedAction
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import Inventory
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import PlanError
+from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import ROLE_PROPAGATION_DELAYS
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import ScheduleBackend
+from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import parse_input
+from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import send_when_role_ready
 
 LOG_RETENTION_DAYS = 90
 FUNCTION_TIMEOUT = 60
@@ -88,7 +85,6 @@ EVENTS_PRINCIPAL = "events.amazonaws.com"
 INVOKE_ACTION = "lambda:InvokeFunction"
 MARKER_PREFIX = "Managed by awsops.ssm: function "
 # A role created a moment ago may not yet be assumable by Lambda (IAM is eventually consistent).
-ROLE_PROPAGATION_DELAYS = (2, 4, 8, 16, 20)
 
 
 def log_group_name(group):
@@ -206,24 +202,10 @@ def _send(client, operation, **kwargs):
 @LambdaErrorHandler.common_error_handler("create the function")
 def create_function(client, delays=ROLE_PROPAGATION_DELAYS, **request):
     """CreateFunction, waiting for a role that IAM has not propagated to Lambda yet."""
-    for delay in tuple(delays) + (None,):
-        try:
-            return _send(client, "create_function", **request)
-        except botocore.exceptions.ClientError as error:
-            if delay is None or not role_not_ready(error):
-                raise
-            time.sleep(delay)
-    return None
+    return send_when_role_ready(lambda: _send(client, "create_function", **request), role_not_ready, delays)
 
 
 # ---- the resources as this backend compares and shows them ----
-
-
-def parse_input(text):
-    try:
-        return json.loads(text)
-    except (TypeError, ValueError):
-        return {"unparsable_input": text}
 
 
 def log_group_view(name, retention, tags=None):

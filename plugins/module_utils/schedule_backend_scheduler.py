@@ -34,14 +34,6 @@ when no schedule is listed) and ListTagsForResource (when ``tags`` is given,
 or before deleting the group).
 """
 
-import json
-import time
-
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -61,13 +53,15 @@ from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import DeployedAction
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import Inventory
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import PlanError
+from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import ROLE_PROPAGATION_DELAYS
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import ScheduleBackend
+from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import parse_input
+from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import send_when_role_ready
 
 MARKER_PREFIX = "Managed by awsops.ssm: "
 RETRY_POLICY = {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600}
 FLEXIBLE_TIME_WINDOW = {"Mode": "OFF"}
 # A role created a moment ago may not yet be assumable by Scheduler (IAM is eventually consistent).
-ROLE_PROPAGATION_DELAYS = (2, 4, 8, 16, 20)
 
 
 def universal_target_arn(partition):
@@ -158,24 +152,10 @@ def _send_to_new_group(client, operation, **kwargs):
 def write_schedule(client, operation, new_group=False, delays=ROLE_PROPAGATION_DELAYS, **kwargs):
     """CreateSchedule/UpdateSchedule, waiting for a role IAM has not propagated yet (and for a new group)."""
     send = _send_to_new_group if new_group else _send
-    for delay in tuple(delays) + (None,):
-        try:
-            return send(client, operation, **kwargs)
-        except botocore.exceptions.ClientError as error:
-            if delay is None or not role_not_ready(error):
-                raise
-            time.sleep(delay)
-    return None
+    return send_when_role_ready(lambda: send(client, operation, **kwargs), role_not_ready, delays)
 
 
 # ---- the resource as this backend compares and shows it ----
-
-
-def parse_input(text):
-    try:
-        return json.loads(text)
-    except (TypeError, ValueError):
-        return {"unparsable_input": text}
 
 
 def schedule_view(schedule):

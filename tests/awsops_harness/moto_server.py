@@ -28,10 +28,16 @@ def free_port():
 
 
 class MotoServer:
-    """Start with start(); reset() between tests; calls() reads the recording."""
+    """Start with start(); reset() between tests; calls() reads the recording.
 
-    def __init__(self, workdir, port=None):
+    env: extra environment of the server, for example INITIAL_NO_AUTH_ACTION_COUNT=0, with which moto
+    checks every request's credentials against its IAM (unknown access keys are refused with
+    InvalidClientTokenId / AuthFailure) as AWS does; see check_credentials().
+    """
+
+    def __init__(self, workdir, port=None, env=None):
         self.port = port or free_port()
+        self.env = dict(env or {})
         self.url = "http://127.0.0.1:%d" % self.port
         self.recording = os.path.join(str(workdir), "moto-recording.jsonl")
         self.log = os.path.join(str(workdir), "moto-server.log")
@@ -44,6 +50,7 @@ class MotoServer:
             MOTO_ENABLE_RECORDING="true",
             MOTO_RECORDER_FILEPATH=self.recording,
         )
+        env.update(self.env)
         with open(self.log, "ab") as log:
             self._process = subprocess.Popen(  # pylint: disable=consider-using-with
                 [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
@@ -69,6 +76,14 @@ class MotoServer:
                 self._process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self._process.kill()
+
+    def check_credentials(self, after=0):
+        """With INITIAL_NO_AUTH_ACTION_COUNT set: let the next `after` requests through unchecked, then check all."""
+        request = urllib.request.Request(
+            self.url + "/moto-api/reset-auth", data=str(after).encode(), method="POST", headers={"Content-Type": "text/plain"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
 
     def _post(self, path):
         request = urllib.request.Request(self.url + path, data=b"", method="POST")

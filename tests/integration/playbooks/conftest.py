@@ -5,28 +5,19 @@
 
 """Fixtures of the playbook tests: whole site/teardown/report runs against local endpoints.
 
-The endpoint here is moto with the harness's EMULATOR_FIXES (teardown schedules
-the session key's deletion by ARN, which moto 5.2.5 mishandles); a second
-endpoint checks credentials as AWS does, for a target whose credentials fail.
+Besides the session's endpoint (tests/integration/conftest.py), a second one
+checks credentials as AWS does, for a target whose credentials fail.
 """
 
 import pytest
 
-from awsops_harness.moto_variants import ConfiguredMotoServer
-
-
-@pytest.fixture(scope="session")
-def moto_server(tmp_path_factory):
-    """Overrides the session endpoint for this directory: moto with EMULATOR_FIXES."""
-    server = ConfiguredMotoServer(tmp_path_factory.mktemp("moto-playbooks")).start()
-    yield server
-    server.stop()
+from awsops_harness.moto_server import MotoServer
 
 
 @pytest.fixture(scope="session")
 def auth_moto_server(tmp_path_factory):
     """An endpoint that checks every request's credentials against its IAM, as AWS does."""
-    server = ConfiguredMotoServer(tmp_path_factory.mktemp("moto-auth"), env={"INITIAL_NO_AUTH_ACTION_COUNT": "0"}).start()
+    server = MotoServer(tmp_path_factory.mktemp("moto-auth"), env={"INITIAL_NO_AUTH_ACTION_COUNT": "0"}).start()
     yield server
     server.stop()
 

@@ -30,6 +30,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.awsops.ssm.plugins.module_utils import schedule_backend_common
 from ansible_collections.awsops.ssm.plugins.module_utils import schedule_backend_lambda as lb
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import validate_schedules
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import PlanError
@@ -149,7 +150,7 @@ def aws():
 def no_sleep(monkeypatch):
     """time.sleep recorded instead of slept (the backend's role wait and botocore's waiter both use it)."""
     sleeps = []
-    monkeypatch.setattr(lb.time, "sleep", sleeps.append)
+    monkeypatch.setattr(schedule_backend_common.time, "sleep", sleeps.append)
     return sleeps
 
 

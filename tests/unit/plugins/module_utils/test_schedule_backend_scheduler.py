@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.awsops.ssm.plugins.module_utils import schedule_backend_common
 from ansible_collections.awsops.ssm.plugins.module_utils import schedule_backend_scheduler as sb
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import validate_schedules
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import PlanError
@@ -65,7 +66,7 @@ def scheduler():
 @pytest.fixture
 def no_sleep(monkeypatch):
     sleeps = []
-    monkeypatch.setattr(sb.time, "sleep", sleeps.append)
+    monkeypatch.setattr(schedule_backend_common.time, "sleep", sleeps.append)
     return sleeps
 
 
