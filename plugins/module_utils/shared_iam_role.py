@@ -21,6 +21,11 @@ is often several targets (one per region). The rule, in one place:
 Reading costs one call per resource: GetRole (with tags), one
 ListAttachedRolePolicies, one GetRolePolicy per regional inline policy and
 one GetInstanceProfile. Nothing is written when nothing differs.
+
+The value of a region's tag says whether that region keeps an inline policy
+on the role: ``in-use`` (it does, or may: tags written before this rule) or
+``in-use-without-policy``. A region that wants no policy and whose tag says
+it keeps none reads no policy (GetRolePolicy would only answer NoSuchEntity).
 """
 
 import json
@@ -36,6 +41,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 MANAGED_BY_TAG = "awsops:ssm:managed-by"
 MANAGED_BY_VALUE = "awsops.ssm"
 REGION_TAG_PREFIX = "awsops:ssm:region:"
+IN_USE = "in-use"
+IN_USE_WITHOUT_POLICY = "in-use-without-policy"
 INTERNAL_TAG_PREFIX = "awsops:ssm:"
 
 
@@ -143,8 +150,9 @@ class SharedRole:
         self.attached = list_attached_policy_arns(client, spec["name"]) if self.role and self._manages_policies() else []
         self.inline = {}
         if self.role:
-            for policy_name in spec.get("inline_policies") or {}:
-                self.inline[policy_name] = get_inline_policy(client, spec["name"], policy_name)
+            keeps_none = self.tags.get(region_tag(region)) == IN_USE_WITHOUT_POLICY
+            for policy_name, wanted in (spec.get("inline_policies") or {}).items():
+                self.inline[policy_name] = None if wanted is None and keeps_none else get_inline_policy(client, spec["name"], policy_name)
         self.profile = None
         if spec.get("instance_profile"):
             self.profile = get_instance_profile(client, spec["name"])
@@ -152,6 +160,13 @@ class SharedRole:
 
     def _manages_policies(self):
         return self.spec.get("managed_policy_arns") is not None
+
+    def _region_tag_value(self):
+        """What this region's tag says: whether the region keeps an inline policy on the role."""
+        policies = self.spec.get("inline_policies") or {}
+        if policies and all(document is None for document in policies.values()):
+            return IN_USE_WITHOUT_POLICY
+        return IN_USE
 
     # ---- state as the user sees it (for diff and return values) ----
 
@@ -206,7 +221,7 @@ class SharedRole:
             return False
         desired_tags = dict(self.spec.get("tags") or {})
         desired_tags[MANAGED_BY_TAG] = MANAGED_BY_VALUE
-        desired_tags[region_tag(self.region)] = "in-use"
+        desired_tags[region_tag(self.region)] = self._region_tag_value()
         params = {
             "RoleName": self.spec["name"],
             "Path": self.spec.get("path") or "/",
@@ -306,9 +321,9 @@ class SharedRole:
     def _ensure_tags(self):
         wanted = self.spec.get("tags")
         desired = dict(user_tags(self.tags) if wanted is None else wanted)
-        desired[region_tag(self.region)] = "in-use"
+        desired[region_tag(self.region)] = self._region_tag_value()
         to_set, to_remove = compare_aws_tags(user_tags(self.tags), desired, purge_tags=bool(self.spec.get("purge_tags", True)) and wanted is not None)
-        if region_tag(self.region) in self.tags:
+        if self.tags.get(region_tag(self.region)) == desired[region_tag(self.region)]:
             to_set.pop(region_tag(self.region), None)
         if not to_set and not to_remove:
             return False

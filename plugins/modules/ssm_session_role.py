@@ -15,6 +15,8 @@ description:
     (a CloudWatch Logs log group, an S3 bucket and prefix, a KMS key) and nothing when none is given.
   - "IAM is global and one account is often managed region by region. Each region that uses the role records itself
     with the tag C(awsops:ssm:region:<region>) and owns one inline policy, C(awsops-ssm-session-logging-<region>).
+    The tag's value is C(in-use-without-policy) while the region has no logging destination (and so no policy), which
+    spares a rerun the read of a policy that is not there, else C(in-use).
     O(state=absent) removes that region's tag and policy, and deletes the role and profile only when no region uses
     them any more and this collection created them (tag C(awsops:ssm:managed-by))."
   - Trust policy, managed policies, description, permissions boundary and tags are account-wide; give every region the same values.

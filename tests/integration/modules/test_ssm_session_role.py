@@ -68,6 +68,43 @@ def test_no_op_reads_one_call_per_resource(ansible):
     assert sorted(str(call) for call in run.calls) == ["iam:GetInstanceProfile", "iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies"]
 
 
+def test_without_logging_a_rerun_reads_no_inline_policy_and_adding_logging_later_writes_one(ansible, aws):
+    """The region tag records that the region keeps no policy: a rerun skips GetRolePolicy."""
+    iam = aws("iam")
+    args = {"name": ROLE}
+    ansible.run_module("awsops.ssm.ssm_session_role", args)
+    assert role_tags(iam)["awsops:ssm:region:us-east-1"] == "in-use-without-policy"
+    result, run = ansible.run_module("awsops.ssm.ssm_session_role", args)
+    assert not result.changed
+    assert sorted(str(call) for call in run.calls) == ["iam:GetInstanceProfile", "iam:GetRole", "iam:ListAttachedRolePolicies"]
+
+    with_logging = dict(args, log_group_name="/aws/ssm/sessions")
+    predicted, run = ansible.run_module("awsops.ssm.ssm_session_role", with_logging, check=True)
+    assert predicted.changed and run.writes == []
+    made, run = ansible.run_module("awsops.ssm.ssm_session_role", with_logging)
+    assert made.changed and predicted.result["diff"] == made.result["diff"]
+    assert sorted(str(call) for call in run.writes) == ["iam:PutRolePolicy", "iam:TagRole"]
+    assert role_tags(iam)["awsops:ssm:region:us-east-1"] == "in-use"
+    iam.get_role_policy(RoleName=ROLE, PolicyName="awsops-ssm-session-logging-us-east-1")
+
+    made, run = ansible.run_module("awsops.ssm.ssm_session_role", args)
+    assert made.changed
+    assert sorted(str(call) for call in run.writes) == ["iam:DeleteRolePolicy", "iam:TagRole"]
+    assert role_tags(iam)["awsops:ssm:region:us-east-1"] == "in-use-without-policy"
+    assert iam.list_role_policies(RoleName=ROLE)["PolicyNames"] == []
+
+
+def test_a_region_tag_written_before_the_rule_is_read_then_corrected(ansible, aws):
+    """in-use may hide a policy: that region's policy is read once, and the tag then says it keeps none."""
+    iam = aws("iam")
+    ansible.run_module("awsops.ssm.ssm_session_role", {"name": ROLE})
+    iam.tag_role(RoleName=ROLE, Tags=[{"Key": "awsops:ssm:region:us-east-1", "Value": "in-use"}])
+    made, run = ansible.run_module("awsops.ssm.ssm_session_role", {"name": ROLE})
+    assert made.changed and "iam:GetRolePolicy" in [str(call) for call in run.calls]
+    assert [str(call) for call in run.writes] == ["iam:TagRole"]
+    assert role_tags(iam)["awsops:ssm:region:us-east-1"] == "in-use-without-policy"
+
+
 def test_shared_by_two_regions(ansible, aws):
     """A role used by two regions survives the first region's teardown."""
     iam = aws("iam")
