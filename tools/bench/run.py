@@ -199,10 +199,9 @@ class RunFailed(Exception):
 class Bench:
     """Runs playbooks against one local endpoint (one per system) and measures them."""
 
-    def __init__(self, server, workdir, repeat):
+    def __init__(self, server, workdir):
         self.server = server
         self.workdir = workdir
-        self.repeat = repeat
         self.runner = AnsibleRunner(server, workdir, region=REGION)
         self.count = 0
 
@@ -554,7 +553,7 @@ def main():
             system_dir = os.path.join(workdir, system)
             os.makedirs(system_dir)
             servers[system] = MotoServer(system_dir).start()
-            benches[system] = Bench(servers[system], system_dir, repeat)
+            benches[system] = Bench(servers[system], system_dir)
         report["calibration"] = benches["collection"].calibrate()
         print("calibration: %s" % json.dumps(report["calibration"]), flush=True)
         for case in cases:
