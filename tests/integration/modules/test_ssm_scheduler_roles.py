@@ -158,10 +158,10 @@ def test_instance_tag_keys_limit_start_and_stop(ansible, aws):
     [
         ({"automation_role_name": "r" * 65}, "automation_role_name: "),
         ({"invoker_role_name": "bad name"}, "invoker_role_name: "),
-        ({"invoker_role_name": AUTOMATION}, "invoker_role_name: 'SSMSchedulerAutomationRole' is also the automation role's name"),
-        ({"kms_key_arns": ["alias/ebs"]}, "kms_key_arns: 'alias/ebs' is not a KMS key ARN"),
-        ({"instance_tag_keys": ["aws:reserved"]}, "instance_tag_keys: "),
-        ({"backend": "lambda", "function_name": "bad name"}, "function_name: 'bad name' is not a Lambda function name"),
+        ({"invoker_role_name": AUTOMATION}, 'automation_role_name: "SSMSchedulerAutomationRole" is also the name of the scheduler backend\'s invoker role'),
+        ({"kms_key_arns": ["alias/ebs"]}, 'kms_key_arns[0]: "alias/ebs" is not a KMS key ARN'),
+        ({"instance_tag_keys": ["aws:reserved"]}, "instance_tag_keys[0]: "),
+        ({"backend": "lambda", "function_name": "bad name"}, 'function_name: "bad name" is not a Lambda function name'),
         ({"backend": "cron"}, "backend"),
     ],
 )
