@@ -301,13 +301,14 @@ def _kms_key_arns(inputs, field):
 
 
 def _s3_bucket(inputs, field):
+    """A bucket name; for the field s3_bucket also empty (no bucket), for s3_bucket_name it must be given."""
     value = inputs.values[field]
-    if value is None or value == "":
+    if field == "s3_bucket" and (value is None or value == ""):
         return []
     if is_text(value) and S3_BUCKET_NAME.fullmatch(value) and ".." not in value and not IPV4_ADDRESS.fullmatch(value):
         return []
     return ["%s: %s is not an S3 bucket name; expected 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter "
-            "or digit, or empty for none" % (inputs.name(field), show(value))]
+            "or digit%s" % (inputs.name(field), show(value), ", or empty for none" if field == "s3_bucket" else "")]
 
 
 def _log_retention_days(inputs, field):
@@ -554,12 +555,14 @@ RULES = dict(
     instance_ids=_instance_ids,
     replace_profiles=_boolean,
     log_group=_form(LOG_GROUP_NAME, "a log group name", "1-512 letters, digits and . - _ / #"),
+    log_group_name=_form(LOG_GROUP_NAME, "a log group name", "1-512 letters, digits and . - _ / #", empty_allowed=False),
     log_retention_days=_log_retention_days,
     alias=_alias,
     deletion_window_days=_number_in(DELETION_WINDOW_RANGE[0], DELETION_WINDOW_RANGE[1], "a number of days"),
     kms_key=_kms_key,
     kms_key_arn=_kms_key_arn,
     s3_bucket=_s3_bucket,
+    s3_bucket_name=_s3_bucket,
     s3_key_prefix=_text,
     run_as_user=_run_as_user,
     run_as_enabled=_run_as_enabled,
