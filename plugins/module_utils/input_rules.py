@@ -618,11 +618,12 @@ COMPONENTS = {
 
 
 class InputCheck(object):
-    """The result of check_input: problems (messages) and parsed (field -> value as read)."""
+    """The result of check_input: problems (messages), parsed (field -> value as read), bad (the fields with a problem)."""
 
-    def __init__(self, problems, parsed):
+    def __init__(self, problems, parsed, bad=()):
         self.problems = problems
         self.parsed = parsed
+        self.bad = frozenset(bad)
 
     def __bool__(self):
         return not self.problems
@@ -644,7 +645,7 @@ def check_input(values, names, region=None):
             problems.extend(found)
         elif field not in inputs.parsed:
             inputs.parsed[field] = values[field]
-    return InputCheck(problems, inputs.parsed)
+    return InputCheck(problems, inputs.parsed, inputs.bad)
 
 
 def options_of(params, names):

@@ -73,9 +73,9 @@ EXAMPLES = r"""
   register: session_key
 
 - name: Encrypt the session log group with it
-  amazon.aws.cloudwatchlogs_log_group:
-    log_group_name: /aws/ssm/sessions
-    kms_key_id: "{{ session_key.key_arn }}"
+  awsops.ssm.ssm_session_log_group:
+    name: /aws/ssm/sessions
+    kms_key_arn: "{{ session_key.key_arn }}"
 
 - name: Remove the alias and schedule the deletion of the key in 30 days
   awsops.ssm.ssm_session_key:
