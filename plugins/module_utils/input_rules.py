@@ -319,7 +319,8 @@ def _log_retention_days(inputs, field):
     if number in RETENTION_DAYS:
         inputs.parsed[field] = number
         return []
-    return ["%s: %s is not a retention CloudWatch Logs accepts; expected one of %s (days)" % (inputs.name(field), show(value), ", ".join(map(str, RETENTION_DAYS)))]
+    return ["%s: %s is not a retention CloudWatch Logs accepts; expected one of %s (days)" % (
+        inputs.name(field), show(value), ", ".join(map(str, RETENTION_DAYS)))]
 
 
 def _run_as_user(inputs, field):

@@ -28,7 +28,7 @@ author:
 options:
   components:
     description:
-      - The components whose variables to check, each with its variable prefix, for example C({session_manager: session_manager_}).
+      - "The components whose variables to check, each with its variable prefix, for example C({session_manager: session_manager_})."
       - Known components are C(session_manager) and C(instance_scheduler) (the roles of the same names).
     type: dict
     required: true

@@ -24,7 +24,7 @@ author:
 options:
   name:
     description:
-      - Name of the log group (1 to 512 letters, digits and C(. - _ / #)).
+      - "Name of the log group (1 to 512 letters, digits and C(. - _ / #))."
     type: str
     required: true
     aliases: [log_group_name]

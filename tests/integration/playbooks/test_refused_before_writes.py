@@ -54,7 +54,8 @@ def test_a_backend_switch_is_refused_before_any_write_and_the_named_teardown_swi
     problems = switched.task(PREFLIGHT).result["problems"]
     assert problems[0].startswith("instance_scheduler_backend: this target has office-hours schedules of the %s backend (" % old), problems
     assert "and instance_scheduler_backend is %s: a second set of schedules would start and stop the same instances" % new in problems[0]
-    command = "ansible-playbook awsops.ssm.teardown -i INVENTORY --limit office -e instance_scheduler_backend=%s -e awsops_ssm_components=instance_scheduler" % old
+    command = ("ansible-playbook awsops.ssm.teardown -i INVENTORY --limit office -e instance_scheduler_backend=%s "
+               "-e awsops_ssm_components=instance_scheduler" % old)
     assert problems[1:] == ["    " + command, "then run this again with instance_scheduler_backend: %s." % new], problems
 
     # The command it names, then site with the new backend: one set of schedules, of the new backend.

@@ -61,7 +61,8 @@ def test_the_roles_defaults_pass():
     [
         {"schedules": [REFERENCE, OVERNIGHT]},
         {"schedules": [REFERENCE, {"name": "batch", "start_cron": "cron(0 20 ? * FRI *)"}, {"name": "gone", "state": "absent"}]},
-        {"schedules": [office(stop=None)], "timezone": "Europe/Berlin", "max_concurrency": "50%", "max_errors": 0, "kms_key_arns": [KEY_ARN], "tags": {"team": "ops"}},
+        {"schedules": [office(stop=None)], "timezone": "Europe/Berlin", "max_concurrency": "50%", "max_errors": 0, "kms_key_arns": [KEY_ARN],
+         "tags": {"team": "ops"}},
         {"schedules": [office(), {"name": "weekend", "stop_cron": "cron(0 20 ? * FRI *)", "timezone": "UTC"}], "backend": "lambda", "group": "office_hours"},
     ],
 )
@@ -78,7 +79,8 @@ def test_good_office_hours_have_no_problem(values):
         ({"schedules": [office(stop="9am")]}, 'instance_scheduler_schedules[0].stop: "9am" is not a time'),
         ({"schedules": [office(stop=1080)]}, "in quotes (YAML reads an unquoted 18:00 as the number 1080)"),
         ({"schedules": [office(weekdays="MON-FRY")]}, 'instance_scheduler_schedules[0].weekdays: "MON-FRY" is not a day'),
-        ({"schedules": [{"name": "office", "start_cron": "cron(0 9 1 * MON *)"}]}, 'instance_scheduler_schedules[0].start_cron: "cron(0 9 1 * MON *)" is not an AWS cron'),
+        ({"schedules": [{"name": "office", "start_cron": "cron(0 9 1 * MON *)"}]},
+         'instance_scheduler_schedules[0].start_cron: "cron(0 9 1 * MON *)" is not an AWS cron'),
         ({"schedules": [office(name="office hours")]}, 'instance_scheduler_schedules[0].name: "office hours" would name the EventBridge Scheduler schedules'),
         ({"schedules": [office(), office()]}, 'instance_scheduler_schedules[1].name: "office" is also the name of instance_scheduler_schedules[0]'),
         ({"schedules": [office(stat="absent")]}, "instance_scheduler_schedules[0]: unknown option(s) stat; expected name, start"),
@@ -90,7 +92,8 @@ def test_good_office_hours_have_no_problem(values):
         ({"tag_key": "aws:x"}, 'instance_scheduler_tag_key: "aws:x" is not usable as a tag key'),
         ({"max_concurrency": "0"}, 'instance_scheduler_max_concurrency: "0" is not a rate control value'),
         ({"max_errors": "101%"}, 'instance_scheduler_max_errors: "101%" is not a rate control value'),
-        ({"kms_key_arns": [KEY_ARN, "alias/ebs"]}, 'instance_scheduler_kms_key_arns[1]: "alias/ebs" is not a KMS key ARN; expected arn:aws:kms:REGION:ACCOUNT:key/KEY-ID'),
+        ({"kms_key_arns": [KEY_ARN, "alias/ebs"]},
+         'instance_scheduler_kms_key_arns[1]: "alias/ebs" is not a KMS key ARN; expected arn:aws:kms:REGION:ACCOUNT:key/KEY-ID'),
         ({"kms_key_arns": [7]}, "instance_scheduler_kms_key_arns[0]: 7 is not a KMS key ARN"),
         ({"kms_key_arns": KEY_ARN}, "instance_scheduler_kms_key_arns: \"%s\" is not a list of KMS key ARNs" % KEY_ARN),
         ({"tags": {"a{b}": "x"}}, 'instance_scheduler_tags: "a{b}" is not usable as a tag key'),
@@ -119,7 +122,7 @@ def test_each_office_hours_problem_names_the_role_variable(values, expected):
         ({"idle_timeout": 0}, "session_manager_idle_timeout: 0 is not a number of minutes from 1 to 60"),
         ({"idle_timeout": "61"}, 'session_manager_idle_timeout: "61" is not a number of minutes from 1 to 60'),
         ({"max_duration": "2000"}, 'session_manager_max_duration: "2000" is not a number of minutes from 1 to 1440, or empty for no limit'),
-        ({"log_group": "bad group!"}, 'session_manager_log_group: "bad group!" is not a log group name; expected 1-512 letters, digits and . - _ / #, or empty'),
+        ({"log_group": "bad group!"}, 'session_manager_log_group: "bad group!" is not a log group name; expected 1-512 letters, digits and . - _ / #'),
         ({"log_retention_days": 42}, "session_manager_log_retention_days: 42 is not a retention CloudWatch Logs accepts; expected one of 1, 3, 5"),
         ({"kms_key": "alias/mine"}, 'session_manager_kms_key: "alias/mine" is neither create, a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID) nor empty'),
         ({"kms_key": KEY_ARN.replace("eu-west-1", "us-east-1")}, "is a key of region us-east-1, not of this target's region eu-west-1"),
@@ -161,8 +164,8 @@ def test_a_bad_default_of_the_schedules_is_said_once():
 
 
 def test_a_module_names_its_own_options():
-    names = {"idle_timeout": "idle_session_timeout", "log_group": "cloudwatch_log_group_name", "kms_key_arn": "kms_key_id", "run_as_user": "run_as_default_user",
-             "run_as_enabled": "run_as_enabled"}
+    names = {"idle_timeout": "idle_session_timeout", "log_group": "cloudwatch_log_group_name", "kms_key_arn": "kms_key_id",
+             "run_as_user": "run_as_default_user", "run_as_enabled": "run_as_enabled"}
     found = problems({"idle_timeout": 0, "log_group": "bad name!", "kms_key_arn": "alias/x", "run_as_user": "", "run_as_enabled": True}, names)
     assert names_of(found) == ["cloudwatch_log_group_name", "kms_key_id", "run_as_enabled", "idle_session_timeout"]
     assert found[2] == "run_as_enabled: true needs run_as_default_user (the OS user that sessions run as)"
@@ -183,7 +186,8 @@ def test_role_arns_are_required_only_for_present_schedules():
     assert problems(values, names) == ["automation_role_arn: required when a schedule is present; expected a role ARN (arn:aws:iam::ACCOUNT:role/NAME)"]
     assert problems(dict(values, schedules=[{"name": "office", "state": "absent"}]), names) == []
     assert problems(dict(values, state="absent"), names) == []
-    assert problems(dict(values, invoker_role_arn="role/x"), names)[1] == 'invoker_role_arn: "role/x" is not a role ARN; expected arn:aws:iam::ACCOUNT:role/NAME'
+    assert problems(dict(values, invoker_role_arn="role/x"), names)[1] == (
+        'invoker_role_arn: "role/x" is not a role ARN; expected arn:aws:iam::ACCOUNT:role/NAME')
 
 
 def test_the_lambda_backends_own_rule_names_the_schedule():

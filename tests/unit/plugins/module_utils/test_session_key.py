@@ -107,5 +107,3 @@ def test_every_request_is_valid_for_the_kms_model():
     rotation, alias = plan_present(KeyState(), ALIAS, DESCRIPTION, POLICY, {}, True)[1:]
     assert_valid("kms", pascal(rotation[0]), dict(rotation[1], KeyId=KEY_ID))
     assert_valid("kms", pascal(alias[0]), dict(alias[1], TargetKeyId=KEY_ID))
-
-

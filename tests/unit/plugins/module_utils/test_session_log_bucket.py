@@ -84,7 +84,8 @@ def test_converged_and_drifted():
     assert steps[3][1]["ServerSideEncryptionConfiguration"] == {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
     # tags not purged: the others stay
     kept_tags = lb.plan_present(converged(tags=dict(OURS, Extra="x")), wanted(purge_tags=False))
-    assert kept_tags[0][1]["Tagging"]["TagSet"] == [{"Key": "Extra", "Value": "x"}, {"Key": "Team", "Value": "a"}, {"Key": "awsops:ssm:managed-by", "Value": "awsops.ssm"}]
+    assert kept_tags[0][1]["Tagging"]["TagSet"] == [
+        {"Key": "Extra", "Value": "x"}, {"Key": "Team", "Value": "a"}, {"Key": "awsops:ssm:managed-by", "Value": "awsops.ssm"}]
 
 
 def test_a_foreign_bucket_is_kept_unless_adopted_and_never_deleted():
