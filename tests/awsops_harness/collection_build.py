@@ -23,6 +23,17 @@ BIN = os.path.dirname(sys.executable)
 AMAZON_AWS = os.path.join(REPO_ROOT, "build", "collections", "ansible_collections", "amazon")
 
 
+def plugin_names(plugin_type):
+    """The plugins of a type (modules, filter, ...) in the checkout."""
+    return sorted(os.path.splitext(os.path.basename(path))[0] for path in glob.glob(os.path.join(REPO_ROOT, "plugins", plugin_type, "*.py")))
+
+
+def role_names():
+    """The roles in the checkout that document their options (meta/argument_specs.yml)."""
+    specs = glob.glob(os.path.join(REPO_ROOT, "roles", "*", "meta", "argument_specs.yml"))
+    return sorted(os.path.basename(os.path.dirname(os.path.dirname(path))) for path in specs)
+
+
 def galaxy_version():
     with open(os.path.join(REPO_ROOT, "galaxy.yml"), encoding="utf-8") as galaxy:
         return yaml.safe_load(galaxy)["version"]

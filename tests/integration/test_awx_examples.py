@@ -130,7 +130,9 @@ def test_execution_environment_builds_from_the_local_tarball(tmp_path, sandbox):
         check=True,
     )
     found = yaml.safe_load(introspection.stdout)
-    ours = dict((kind, [line.split("#")[0].strip() for line in found.get(kind) or [] if line.endswith("from collection awsops.ssm")]) for kind in ("python", "system"))
+    ours = {}
+    for kind in ("python", "system"):
+        ours[kind] = [line.split("#")[0].strip() for line in found.get(kind) or [] if line.endswith("from collection awsops.ssm")]
     assert sorted(ours["python"]) == ["boto3>=1.34.0", "botocore>=1.34.0", "tzdata"], found
     # bindep.txt lists no package: the image's own Python runs Ansible and the modules need no system tool.
     assert ours["system"] == [], found

@@ -29,17 +29,20 @@ from awsops_harness.collection_build import amazon_aws_only
 from awsops_harness.collection_build import build_tarball
 from awsops_harness.collection_build import galaxy_version
 from awsops_harness.collection_build import isolated_env
+from awsops_harness.collection_build import plugin_names
+from awsops_harness.collection_build import role_names
 from awsops_harness.playbook_runs import inventory
 from awsops_harness.playbook_runs import make_instances
 from awsops_harness.playbook_runs import recap
 from awsops_harness.playbook_runs import target
 
-MODULES = sorted(os.path.splitext(os.path.basename(path))[0] for path in glob.glob(os.path.join(REPO_ROOT, "plugins", "modules", "*.py")))
-FILTERS = sorted(os.path.splitext(os.path.basename(path))[0] for path in glob.glob(os.path.join(REPO_ROOT, "plugins", "filter", "*.py")))
-ROLES = sorted(os.path.basename(os.path.dirname(os.path.dirname(path))) for path in glob.glob(os.path.join(REPO_ROOT, "roles", "*", "meta", "argument_specs.yml")))
+MODULES = plugin_names("modules")
+FILTERS = plugin_names("filter")
+ROLES = role_names()
 PLAYBOOKS = sorted(os.path.basename(path) for path in glob.glob(os.path.join(REPO_ROOT, "playbooks", "*.yml")))
 # The development tree: none of it may be in the tarball.
-DEVELOPMENT = (".venv", "build", "dist", ".git", "tools", ".ci", "Makefile", "tests", "extensions/molecule", "pytest.ini", "docs/sphinx", ".ansible-lint", "examples")
+DEVELOPMENT = (".venv", "build", "dist", ".git", "tools", ".ci", "Makefile", "tests", "extensions/molecule", "pytest.ini", "docs/sphinx")
+DEVELOPMENT += (".ansible-lint", "examples")
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +72,7 @@ def installed_env(installed, tmp_path_factory):
 def test_tarball_holds_the_collection_and_none_of_the_development_tree(tarball):
     with tarfile.open(tarball) as archive:
         names = archive.getnames()
-    for shipped in ("MANIFEST.json", "meta/runtime.yml", "meta/execution-environment.yml", "requirements.txt", "bindep.txt"):
+    for shipped in ("MANIFEST.json", "meta/runtime.yml", "meta/execution-environment.yml", "requirements.txt", "bindep.txt", "docs/docsite/extra-docs.yml"):
         assert shipped in names, shipped
     assert ["plugins/modules/%s.py" % module for module in MODULES] == sorted(name for name in names if name.startswith("plugins/modules/"))
     for unwanted in DEVELOPMENT:
