@@ -7,7 +7,7 @@ SANITY_ROOT := $(CURDIR)/build/sanity/ansible_collections
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup demo test sanity lint unit integration build clean bench
+.PHONY: setup demo test sanity lint unit integration build clean bench docs docs-lint
 
 setup:
 	@VENV=$(VENV) tools/setup.sh
@@ -47,6 +47,22 @@ integration:
 ## about an hour; BENCH_SIZES=1,10 BENCH_REPEAT=1 for a quick run), writes build/bench/results.json
 bench: setup
 	@$(BIN)/python tools/bench/run.py
+
+## docs: the docs site (modules, roles, filter, docs/docsite pages and guides) in build/docs/html,
+## after docs-lint; fails on any warning or broken reference. docs-lint: antsibull-docs' collection lint.
+DOCS_DIR ?= $(CURDIR)/build/docs
+# antsibull-docs copies each collection it lints with git when the collection lies in a git work
+# tree: amazon.aws, in this repository's ignored build/, would come out empty. The ceiling makes
+# git see no repository from build/ down, so amazon.aws is copied as plain files.
+docs-lint:
+	GIT_CEILING_DIRECTORIES=$(CURDIR)/build $(BIN)/antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .
+
+docs: docs-lint
+	@rm -rf $(DOCS_DIR) && mkdir -p $(DOCS_DIR)/rst && chmod 700 $(DOCS_DIR)/rst
+	$(BIN)/antsibull-docs collection --use-current --squash-hierarchy --fail-on-error --cleanup everything \
+		--dest-dir $(DOCS_DIR)/rst awsops.ssm
+	$(BIN)/sphinx-build -q -W --keep-going -b html -c docs/sphinx -d $(DOCS_DIR)/doctrees $(DOCS_DIR)/rst $(DOCS_DIR)/html
+	@echo "docs: $(DOCS_DIR)/html/index.html"
 
 build: setup
 	@mkdir -p dist
