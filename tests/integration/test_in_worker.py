@@ -152,7 +152,14 @@ def test_async_runs_the_module_as_a_process_with_the_same_result(ansible, collec
     tasks = [
         {"name": "async and poll", PROBE: {"item": 7}, "async": 30, "poll": 1},
         {"name": "fire", PROBE: {"item": 8}, "async": 30, "poll": 0, "register": "job"},
-        {"name": "and forget", "ansible.builtin.async_status": {"jid": "{{ job.ansible_job_id }}"}, "register": "status", "until": "status.finished", "retries": 30, "delay": 1},
+        {
+            "name": "and forget",
+            "ansible.builtin.async_status": {"jid": "{{ job.ansible_job_id }}"},
+            "register": "status",
+            "until": "status.finished",
+            "retries": 30,
+            "delay": 1,
+        },
     ]
     runs = run_both(ansible, probe_play(tasks), collections_path)
     assert_same(runs, ["async and poll", "fire", "and forget"])

@@ -16,7 +16,8 @@ MODULE = re.compile(r"\bamazon\.aws\.([a-z0-9_]+)\b")
 
 
 def used_amazon_aws_modules():
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.yml", "*.yaml"], cwd=ROOT, capture_output=True, text=True, check=True)
+    listing = ["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.yml", "*.yaml"]
+    files = subprocess.run(listing, cwd=ROOT, capture_output=True, text=True, check=True)
     used = set()
     for name in files.stdout.split():
         if name.startswith(("changelogs/", "tests/")) or not os.path.exists(os.path.join(ROOT, name)):

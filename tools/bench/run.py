@@ -23,8 +23,14 @@ the targets of GitHub issue 6 with PASS/FAIL, and writes
 build/bench/results.json. Exits 1 when a playbook run fails, not when a
 target is missed (timings depend on the machine).
 
+The system "process" is the collection with its module runner off
+(AWSOPS_SSM_IN_WORKER=false: every module a new Python), so the run also
+prints the module runner's table: collection (modules in a fork of the
+worker) beside process.
+
 Environment: BENCH_SIZES=1,10  BENCH_REPEAT=1  BENCH_BACKEND=lambda|scheduler
-(default lambda when the collection has it)  BENCH_SESSION_INSTANCES=50 (0 skips that target).
+(default lambda when the collection has it)  BENCH_SESSION_INSTANCES=50 (0 skips that target)
+BENCH_SYSTEMS=collection,process,baseline (the default; any of them).
 """
 
 import datetime
@@ -70,7 +76,8 @@ PHASES = (
     ("noop", "no-op rerun"),
     ("check_after", "--check after converge"),
 )
-SYSTEMS = ("collection", "baseline")
+SYSTEMS = ("collection", "process", "baseline")
+SYSTEM_ENV = {"process": {"AWSOPS_SSM_IN_WORKER": "false"}}  # the collection, every module as a new Python
 ZONES = ("Asia/Seoul", "America/New_York")
 WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 SESSION_TAG = {"Bench": "ssm"}
@@ -199,9 +206,10 @@ class RunFailed(Exception):
 class Bench:
     """Runs playbooks against one local endpoint (one per system) and measures them."""
 
-    def __init__(self, server, workdir):
+    def __init__(self, server, workdir, env=None):
         self.server = server
         self.workdir = workdir
+        self.env = dict(env or {})
         self.runner = AnsibleRunner(server, workdir, region=REGION)
         self.count = 0
 
@@ -236,6 +244,7 @@ class Bench:
                 "AWSOPS_BENCH_TIMES_FILE": times_file,
             }
         )
+        env.update(self.env)
         self.server.reset_recording()
         launched, started = time.time(), time.perf_counter()
         completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=self.workdir, check=False)
@@ -470,6 +479,40 @@ def markdown_table(report):
     return "\n".join(lines) + "\n"
 
 
+def runner_table(report):
+    """The README table of the module runner: per case and phase, fork of the worker / module process."""
+    lines = [
+        "| target | run | wall s: fork / process (ratio) | module runs | API calls | write calls | changed |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    titles = dict(PHASES)
+    for record in report["cases"]:
+        ours, process = record["systems"].get("collection"), record["systems"].get("process")
+        if not ours or not process:
+            continue
+        for phase, _title in PHASES:
+            a, b = ours["phases"][phase], process["phases"][phase]
+            lines.append(
+                "| %s | %s | %.1f / %.1f (%.2f) | %s / %s | %s / %s | %s / %s | %s / %s |"
+                % (
+                    record["case"],
+                    titles[phase],
+                    a["wall_seconds"],
+                    b["wall_seconds"],
+                    ratio(a["wall_seconds"], b["wall_seconds"]) or 0,
+                    a["module_invocations"],
+                    b["module_invocations"],
+                    a["api_calls"],
+                    b["api_calls"],
+                    a["write_calls"],
+                    b["write_calls"],
+                    a["changed_total"],
+                    b["changed_total"],
+                )
+            )
+    return "\n".join(lines) + "\n"
+
+
 def environment_facts(backend, sizes, repeat):
     try:
         load = os.getloadavg()
@@ -508,6 +551,9 @@ def available_backends():
 
 
 def main():
+    systems = [name.strip() for name in os.environ.get("BENCH_SYSTEMS", ",".join(SYSTEMS)).split(",") if name.strip()]
+    if not systems or set(systems) - set(SYSTEMS):
+        sys.exit("BENCH_SYSTEMS: a list of %s" % ", ".join(SYSTEMS))
     sizes = env_list("BENCH_SIZES", (1, 10, 100))
     repeat = max(1, env_int("BENCH_REPEAT", 3))
     instances = env_int("BENCH_SESSION_INSTANCES", 50)
@@ -528,7 +574,7 @@ def main():
             "title": "site, N = %d schedules (collection backend: %s)" % (n, backend),
             "n": n,
             "instances": 0,
-            "systems": {"collection": collection_site, "baseline": baseline_site},
+            "systems": {"collection": collection_site, "process": collection_site, "baseline": baseline_site},
         }
         for n in sizes
     ]
@@ -539,7 +585,7 @@ def main():
                 "title": "Session Manager target: role, profile and attachment to %d tagged instances" % instances,
                 "n": None,
                 "instances": instances,
-                "systems": {"collection": collection_session, "baseline": baseline_session},
+                "systems": {"collection": collection_session, "process": collection_session, "baseline": baseline_session},
             }
         )
 
@@ -549,16 +595,16 @@ def main():
     failures = []
     began = time.monotonic()
     try:
-        for system in SYSTEMS:
+        for system in systems:
             system_dir = os.path.join(workdir, system)
             os.makedirs(system_dir)
             servers[system] = MotoServer(system_dir).start()
-            benches[system] = Bench(servers[system], system_dir)
-        report["calibration"] = benches["collection"].calibrate()
+            benches[system] = Bench(servers[system], system_dir, SYSTEM_ENV.get(system))
+        report["calibration"] = benches[systems[0]].calibrate()
         print("calibration: %s" % json.dumps(report["calibration"]), flush=True)
         for case in cases:
             schedules = local_schedules(case["n"] or 0)
-            setups = dict((system, case["systems"][system](servers[system].url, schedules, backend, zip_path)) for system in SYSTEMS)
+            setups = dict((system, case["systems"][system](servers[system].url, schedules, backend, zip_path)) for system in systems)
             print("-- %s: both systems, repetitions interleaved ..." % case["label"], flush=True)
             results, failed = measure_case(benches, setups, case["instances"], repeat)
             for system, message in failed.items():
@@ -588,6 +634,10 @@ def main():
         print("   %-4s %-70s measured %-18s limit %s" % ("PASS" if target["pass"] else "FAIL", target["target"], fmt(target["measured"]), fmt(target["limit"])))
     with open(os.path.join(OUTPUT_DIR, "results.md"), "w", encoding="utf-8") as handle:
         handle.write(markdown_table(report))
+        handle.write("\nModule runner:\n\n" + runner_table(report))
+    print()
+    print("== module runner: modules in a fork of the worker / as processes")
+    print(runner_table(report))
     results_path = os.path.join(OUTPUT_DIR, "results.json")
     with open(results_path, "w", encoding="utf-8") as handle:
         json.dump(report, handle, indent=1, sort_keys=False)

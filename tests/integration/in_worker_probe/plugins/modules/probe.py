@@ -62,7 +62,8 @@ def main():
     if params["warn"]:
         module.warn(params["warn"])
     if params["deprecate"]:
-        module.deprecate(params["deprecate"], version="99.0.0", collection_name="awsops_test.probe")
+        # The probe belongs to awsops_test.probe, not to the collection under test.
+        module.deprecate(params["deprecate"], version="99.0.0", collection_name="awsops_test.probe")  # pylint: disable=wrong-collection-deprecated
     if params["crash"]:
         raise ValueError(params["crash"])
     if params["crash_with_secret"]:
