@@ -449,15 +449,15 @@ def print_case(case, results):
             print("     %6.2f %4d  %s%s" % (spent, sum(operations.values()), task, (": " + detail) if detail else ""))
 
 
-def markdown_table(report):
-    """The README table: per case and phase, collection / baseline (ratio of the wall times)."""
+def markdown_table(report, left="collection", right="baseline", title="collection / baseline"):
+    """A README table: per case and phase, system left / system right (ratio of the wall times)."""
     lines = [
-        "| target | run | wall s: collection / baseline (ratio) | module invocations | API calls | write calls | changed |",
+        "| target | run | wall s: %s (ratio) | module invocations | API calls | write calls | changed |" % title,
         "|---|---|---|---|---|---|---|",
     ]
     titles = dict(PHASES)
     for record in report["cases"]:
-        ours, theirs = record["systems"].get("collection"), record["systems"].get("baseline")
+        ours, theirs = record["systems"].get(left), record["systems"].get(right)
         if not ours or not theirs:
             continue
         for phase, _title in PHASES:
@@ -480,37 +480,8 @@ def markdown_table(report):
 
 
 def runner_table(report):
-    """The README table of the module runner: per case and phase, fork of the worker / module process."""
-    lines = [
-        "| target | run | wall s: fork / process (ratio) | module runs | API calls | write calls | changed |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    titles = dict(PHASES)
-    for record in report["cases"]:
-        ours, process = record["systems"].get("collection"), record["systems"].get("process")
-        if not ours or not process:
-            continue
-        for phase, _title in PHASES:
-            a, b = ours["phases"][phase], process["phases"][phase]
-            lines.append(
-                "| %s | %s | %.1f / %.1f (%.2f) | %s / %s | %s / %s | %s / %s | %s / %s |"
-                % (
-                    record["case"],
-                    titles[phase],
-                    a["wall_seconds"],
-                    b["wall_seconds"],
-                    ratio(a["wall_seconds"], b["wall_seconds"]) or 0,
-                    a["module_invocations"],
-                    b["module_invocations"],
-                    a["api_calls"],
-                    b["api_calls"],
-                    a["write_calls"],
-                    b["write_calls"],
-                    a["changed_total"],
-                    b["changed_total"],
-                )
-            )
-    return "\n".join(lines) + "\n"
+    """The module runner's table: the collection with its modules in a fork of the worker / as processes."""
+    return markdown_table(report, "collection", "process", "fork / process")
 
 
 def environment_facts(backend, sizes, repeat):
