@@ -14,7 +14,7 @@ default 1,10,100) and a Session Manager target of 50 tagged instances:
   noop          the same run again (nothing to change)
   check_after   `--check` after the converge
 
-For each: wall time of ansible-playbook (median of BENCH_REPEAT runs, default
+For each: wall time and CPU time (its own and its children's: the modules) of ansible-playbook (median of BENCH_REPEAT runs, default
 3; the two systems' repetitions alternate, so both see the same load of the
 machine), module invocations, AWS calls by operation and by task, write calls,
 changed per task and in total (counting rules in tools/bench/costs.py).
@@ -38,6 +38,7 @@ import io
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -210,6 +211,7 @@ class Bench:
         self.server = server
         self.workdir = workdir
         self.env = dict(env or {})
+        self.cpu_seconds = None
         self.runner = AnsibleRunner(server, workdir, region=REGION)
         self.count = 0
 
@@ -247,7 +249,11 @@ class Bench:
         env.update(self.env)
         self.server.reset_recording()
         launched, started = time.time(), time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=self.workdir, check=False)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU of ansible-playbook and every process it started (modules); the moto servers are not counted.
+        self.cpu_seconds = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 3)
         wall, finished = time.perf_counter() - started, time.time()
         tasks = []
         if os.path.exists(results_file):
@@ -318,6 +324,7 @@ class Bench:
             raise RunFailed("%s%s failed (rc=%s):\n%s" % (playbook, " --check" if check else "", run.returncode, run.output[-5000:]))
         summary = summarize(run, recording)
         summary["seconds_by_task"] = seconds
+        summary["cpu_seconds"] = self.cpu_seconds
         return round(wall, 3), summary
 
 
@@ -326,6 +333,7 @@ def phase_result(walls, summaries):
     result = dict(summaries[-1])
     result["wall_seconds"] = statistics.median(walls)
     result["wall_runs"] = walls
+    result["cpu_seconds"] = statistics.median(s["cpu_seconds"] for s in summaries)
     result["repeatable"] = all(s["api_calls"] == summaries[0]["api_calls"] and s["changed_total"] == summaries[0]["changed_total"] for s in summaries)
     return result
 
@@ -408,6 +416,7 @@ def fmt(value):
 
 METRICS = (
     ("wall s (median)", "wall_seconds"),
+    ("CPU s (median)", "cpu_seconds"),
     ("module invocations", "module_invocations"),
     ("API calls", "api_calls"),
     ("write calls", "write_calls"),
@@ -452,8 +461,8 @@ def print_case(case, results):
 def markdown_table(report, left="collection", right="baseline", title="collection / baseline"):
     """A README table: per case and phase, system left / system right (ratio of the wall times)."""
     lines = [
-        "| target | run | wall s: %s (ratio) | module invocations | API calls | write calls | changed |" % title,
-        "|---|---|---|---|---|---|---|",
+        "| target | run | wall s: %s (ratio) | CPU s: %s | module invocations | API calls | write calls | changed |" % (title, title),
+        "|---|---|---|---|---|---|---|---|",
     ]
     titles = dict(PHASES)
     for record in report["cases"]:
@@ -463,13 +472,15 @@ def markdown_table(report, left="collection", right="baseline", title="collectio
         for phase, _title in PHASES:
             a, b = ours["phases"][phase], theirs["phases"][phase]
             lines.append(
-                "| %s | %s | %.1f / %.1f (%.2f) | %s | %s | %s | %s |"
+                "| %s | %s | %.1f / %.1f (%.2f) | %.1f / %.1f | %s | %s | %s | %s |"
                 % (
                     record["case"],
                     titles[phase],
                     a["wall_seconds"],
                     b["wall_seconds"],
                     ratio(a["wall_seconds"], b["wall_seconds"]) or 0,
+                    a["cpu_seconds"],
+                    b["cpu_seconds"],
                     "%s / %s" % (a["module_invocations"], b["module_invocations"]),
                     "%s / %s" % (a["api_calls"], b["api_calls"]),
                     "%s / %s" % (a["write_calls"], b["write_calls"]),
