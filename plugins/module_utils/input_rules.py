@@ -362,11 +362,24 @@ def _tag_key(inputs, field):
     return [check_tag_key(inputs.name(field), inputs.values[field])]
 
 
-def _tag_keys(inputs, field):
+def _instance_tags(inputs, field):
+    """Tag key -> a value or a non-empty list of values: the tags the automation role may start and stop."""
     value = inputs.values[field]
-    if not isinstance(value, list):
-        return ["%s: %s is not a list of tag keys" % (inputs.name(field), show(value))]
-    return [check_tag_key("%s[%d]" % (inputs.name(field), index), key) for index, key in enumerate(value)]
+    if value is None:
+        return []
+    name = inputs.name(field)
+    if not isinstance(value, dict):
+        return ["%s: %s is not a dict of tag key: value (or list of values)" % (name, show(value))]
+    problems = []
+    for key in sorted(value, key=str):
+        problems.append(check_tag_key(name, key))
+        values = [value[key]] if is_text(value[key]) else value[key]
+        option = "%s.%s" % (name, key)
+        if not isinstance(values, list) or not values:
+            problems.append("%s: expected a tag value or a non-empty list of tag values, got %s" % (option, show(value[key])))
+            continue
+        problems.extend(check_tag_value(option, item) for item in values)
+    return problems
 
 
 def _target_tags(inputs, field):
@@ -587,7 +600,7 @@ RULES = dict(
     invoker_role_name=_invoker_role_name,
     function_name=_function_name,
     kms_key_arns=_kms_key_arns,
-    instance_tag_keys=_tag_keys,
+    instance_tags=_instance_tags,
     automation_role_arn=_role_arn,
     invoker_role_arn=_role_arn,
     tags=_tags,

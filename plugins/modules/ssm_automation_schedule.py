@@ -88,9 +88,12 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: Roles for the scheduler backend
+- name: Roles for the scheduler backend, which may start and stop the instances tagged Schedule=office or Team=data
   awsops.ssm.ssm_scheduler_roles:
     backend: scheduler
+    instance_tags:
+      Schedule: office
+      Team: data
   register: scheduler_roles
 
 - name: Office hours in Seoul, Monday to Friday, for instances tagged Schedule=office

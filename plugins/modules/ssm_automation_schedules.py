@@ -80,9 +80,11 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: Roles for the scheduler backend
+- name: Roles for the scheduler backend, which may start and stop the instances these schedules target
   awsops.ssm.ssm_scheduler_roles:
     backend: scheduler
+    instance_tags:
+      Schedule: [office, seoul, night-batch, weekend-stop]
   register: scheduler_roles
 
 - name: Every schedule of this target

@@ -13,6 +13,7 @@ description:
     (default C(AmazonSSMManagedInstanceCore)), and an instance profile of the same name that holds it.
   - Adds a least-privilege inline policy for exactly the session logging destinations given
     (a CloudWatch Logs log group, an S3 bucket and prefix, a KMS key) and nothing when none is given.
+    Every ARN in it has the form the IAM Service Authorization Reference gives the action's resource type.
   - "IAM is global and one account is often managed region by region. Each region that uses the role records itself
     with the tag C(awsops:ssm:region:<region>) and owns one inline policy, C(awsops-ssm-session-logging-<region>).
     The tag's value is C(in-use-without-policy) while the region has no logging destination (and so no policy), which
@@ -63,7 +64,9 @@ options:
     description:
       - CloudWatch Logs log group (in this region) the instances write session logs to.
       - Grants C(logs:CreateLogStream), C(logs:DescribeLogStreams), C(logs:PutLogEvents) on that group
-        and C(logs:DescribeLogGroups) on the region's log groups.
+        and C(logs:DescribeLogGroups), with which the agent finds the group, on C(*) (the action has no resource-level
+        permissions, so IAM evaluates it on C(*) only, as the Service Authorization Reference and AWS's sample Session Manager
+        policy show).
     type: str
   s3_bucket:
     description:

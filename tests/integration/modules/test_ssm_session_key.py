@@ -17,6 +17,8 @@ import json
 import botocore.exceptions
 import pytest
 
+from awsops_harness.policy_lint import assert_no_findings
+from awsops_harness.policy_lint import created_policies
 from awsops_harness.sequence import run_sequence
 from awsops_harness.sequence import standard_steps
 
@@ -58,8 +60,9 @@ def test_integration_sequence(ansible, aws):
             assert statements["AccountAdministersKey"]["Principal"] == {"AWS": "arn:aws:iam::%s:root" % account}
             logs = statements["CloudWatchLogsEncryptsSessionLogs"]
             assert logs["Principal"] == {"Service": "logs.%s.amazonaws.com" % REGION}
-            assert logs["Condition"] == {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:%s:%s:log-group:*" % (REGION, account)}}
+            assert logs["Condition"] == {"StringLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:%s:%s:log-group:*" % (REGION, account)}}
             assert "kms:*" not in logs["Action"]
+            assert_no_findings(created_policies(aws, [REGION]))
         if step.name == "modify":
             assert key_of(kms)["KeyId"] == made["key_id"]
             assert key_of(kms)["Description"] == "Session key"
