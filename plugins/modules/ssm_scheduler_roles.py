@@ -184,8 +184,10 @@ OPTIONS = dict(
     (field, field) for field in ("backend", "automation_role_name", "invoker_role_name", "function_name", "kms_key_arns", "instance_tags", "tags")
 )
 
+
 def invoker_role_name(params):
     return params["invoker_role_name"] or DEFAULT_INVOKER_ROLE_NAMES[params["backend"]]
+
 
 def instance_tags(params):
     """O(instance_tags) with every value a list (one value may be given alone), or None when omitted."""
@@ -193,9 +195,11 @@ def instance_tags(params):
         return None
     return dict((key, [values] if isinstance(values, str) else values) for key, values in params["instance_tags"].items())
 
+
 def input_problems(params):
     """Every problem with the options, each naming the option and the accepted form."""
     return check_input(options_of(params, OPTIONS), OPTIONS).problems
+
 
 def role_spec(name, description, policy_name, params, partition):
     return dict(
@@ -212,12 +216,14 @@ def role_spec(name, description, policy_name, params, partition):
         partition=partition,
     )
 
+
 def account_of(module, roles):
     """From a role that exists (no call), else one sts:GetCallerIdentity."""
     for role in roles:
         if role.role:
             return account_id_from_arn(role.role["Arn"])
     return caller_account_id(module)
+
 
 def run(module, iam):
     params = module.params
@@ -268,6 +274,7 @@ def run(module, iam):
         result["diff"] = dict(before=dict((key, role.before) for key, role in roles.items()), after=dict((key, result[key]) for key in roles))
     return result
 
+
 def main():
     argument_spec = dict(
         automation_role_name=dict(type="str", default="SSMSchedulerAutomationRole"),
@@ -291,6 +298,7 @@ def main():
     except AnsibleAWSError as error:
         module.fail_json_aws_error(error)
     module.exit_json(**result)
+
 
 if __name__ == "__main__":
     main()
