@@ -5,9 +5,10 @@
 
 """botocore clients answered by Stubber, for what the local endpoint does not implement.
 
-A stubbed client still validates every request against botocore's service
-model (types, required members, enums) before the Stubber answers it; the
-tests add assert_valid (botocore_models) where patterns matter.
+A stubbed client validates every request against botocore's service model
+(types, required members, enums) before the Stubber answers it, and here also
+against the model's patterns (botocore_models.assert_valid), which botocore
+itself skips.
 """
 
 from contextlib import contextmanager
@@ -15,11 +16,19 @@ from contextlib import contextmanager
 import boto3
 from botocore.stub import Stubber
 
+from awsops_harness.botocore_models import assert_valid
+
 
 @contextmanager
 def stubbed(service, region="us-east-1"):
     """(client, stubber) of a real botocore client; every stubbed answer must have been used at the end."""
     client = boto3.client(service, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def check_request(params, model, **_kwargs):
+        assert_valid(service, model.name, params)
+
+    # On the Stubber's own event and before it activates: the request is checked before the Stubber compares it.
+    client.meta.events.register_first("before-parameter-build.*.*", check_request)
     with Stubber(client) as stubber:
         yield client, stubber
         stubber.assert_no_pending_responses()
