@@ -29,9 +29,7 @@ write; a value IAM cannot hold in a tag is refused before any write.
 
 import re
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import service_trust_policy
@@ -108,27 +106,19 @@ def trusts_service(trust_policy):
 # ---- thin API wrappers ----
 
 
-class SSMSettingErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleAWSError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("ServiceSettingNotFound")
-
-
-@SSMSettingErrorHandler.common_error_handler("read the service setting " + SETTING_ID)
+@AWSErrorHandler.common_error_handler("read the service setting " + SETTING_ID)
 @AWSRetry.jittered_backoff()
 def get_setting(client):
     return client.get_service_setting(SettingId=SETTING_ID)["ServiceSetting"]
 
 
-@SSMSettingErrorHandler.common_error_handler("update the service setting " + SETTING_ID)
+@AWSErrorHandler.common_error_handler("update the service setting " + SETTING_ID)
 @AWSRetry.jittered_backoff()
 def update_setting(client, value):
     client.update_service_setting(SettingId=SETTING_ID, SettingValue=value)
 
 
-@SSMSettingErrorHandler.common_error_handler("reset the service setting " + SETTING_ID)
+@AWSErrorHandler.common_error_handler("reset the service setting " + SETTING_ID)
 @AWSRetry.jittered_backoff()
 def reset_setting(client):
     return client.reset_service_setting(SettingId=SETTING_ID)["ServiceSetting"]

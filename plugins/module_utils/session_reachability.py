@@ -28,7 +28,6 @@ same text is what the report prints (render_line, render_lines).
 import datetime
 
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
@@ -51,15 +50,7 @@ DEFAULT_ROUTES = ("0.0.0.0/0", "::/0")
 # ---- reads, bounded ----
 
 
-class ReadErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleAWSError
-
-    @classmethod
-    def _is_missing(cls):
-        return lambda *args, **kwargs: False
-
-
-@ReadErrorHandler.common_error_handler("describe instances")
+@AWSErrorHandler.common_error_handler("describe instances")
 @AWSRetry.jittered_backoff()
 def describe_instances(client, filters, limit):
     """At most limit instances (by id) that the filters select, and whether more matched."""
@@ -73,7 +64,7 @@ def describe_instances(client, filters, limit):
     return instances[:limit], len(instances) > limit
 
 
-@ReadErrorHandler.common_error_handler("describe the instances Systems Manager knows")
+@AWSErrorHandler.common_error_handler("describe the instances Systems Manager knows")
 @AWSRetry.jittered_backoff()
 def describe_instance_information(client, instance_ids):
     """{instance id: InstanceInformation} of the ids Systems Manager knows, read 50 ids at a time."""

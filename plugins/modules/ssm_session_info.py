@@ -239,8 +239,9 @@ def run(params, region, ec2, ssm):
     if vpc_ids:
         route_tables = describe_route_tables(ec2, vpc_ids)
         endpoints = reach.session_endpoints_in(describe_vpc_endpoints(ec2, vpc_ids=vpc_ids), region)
+    explained = set(instance["InstanceId"] for instance in to_explain)
     for instance in instances:
-        network = reach.network_path(instance, route_tables, endpoints) if instance in to_explain and instance.get("VpcId") else None
+        network = reach.network_path(instance, route_tables, endpoints) if instance["InstanceId"] in explained and instance.get("VpcId") else None
         result["instances"].append(reach.evaluate(instance, information.get(instance["InstanceId"]), access, profile, dhmc_on, network))
     result["lines"] = reach.render_lines(result["instances"], access, profile, result["truncated"])
     result["reachable"] = len([row for row in result["instances"] if row["reachable"]])

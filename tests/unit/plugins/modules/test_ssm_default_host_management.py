@@ -20,6 +20,7 @@ from urllib.parse import quote
 import pytest
 
 from awsops_harness.stubs import stubbed
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.awsops.ssm.plugins.module_utils import default_host_management as dhmc
 from ansible_collections.awsops.ssm.plugins.modules import ssm_default_host_management as module
 
@@ -290,3 +291,10 @@ def test_input_problems_name_the_option():
         "tags: awsops:ssm:x are reserved tag keys (awsops:ssm:* and aws:* are set by this collection and AWS)",
     ]
     assert module.input_problems(dict(params, path="no-slashes")) == ["path: role path must begin and end with /"]
+
+
+def test_an_error_says_what_failed(aws):
+    aws["ssm"][1].add_client_error("get_service_setting", "AccessDeniedException", "not allowed", http_status_code=400)
+    with pytest.raises(AnsibleAWSError, match="Failed to read the service setting /ssm/managed-instance/default-ec2-instance-management-role") as raised:
+        module.run(FakeModule(clients(aws)), clients(aws)["iam"], clients(aws)["ssm"])
+    assert raised.value.exception.response["Error"]["Code"] == "AccessDeniedException"

@@ -15,6 +15,7 @@ nothing is read that the answer does not need.
 import pytest
 
 from awsops_harness.stubs import stubbed
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.awsops.ssm.plugins.module_utils import default_host_management as dhmc
 from ansible_collections.awsops.ssm.plugins.module_utils.instance_selection import selection_filters
 from ansible_collections.awsops.ssm.plugins.modules import ssm_session_info as module
@@ -163,3 +164,11 @@ def test_input_problems():
     assert module.input_problems(params()) == []
     problems = module.input_problems(params(target_tags={"Env": 1}, instance_ids=["i-xyz"], max_instances=0))
     assert [problem.split(":")[0] for problem in problems] == ["target_tags", "instance_ids", "max_instances"]
+
+
+def test_an_error_says_what_failed(aws):
+    (ec2, ec2_stub), (ssm, ssm_stub) = aws
+    expect_instances(ec2_stub, [instance(ids(1)[0])])
+    ssm_stub.add_client_error("describe_instance_information", "AccessDeniedException", "not allowed", http_status_code=400)
+    with pytest.raises(AnsibleAWSError, match="Failed to describe the instances Systems Manager knows"):
+        module.run(params(), REGION, ec2, ssm)
