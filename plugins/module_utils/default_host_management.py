@@ -48,6 +48,8 @@ NO_ROLE_VALUES = ("$None", "")
 # IAM tag values: up to 256 letters, digits, spaces and _.:/=+-@
 TAG_VALUE = re.compile(r"[\w\s.:/=+\-@]{0,256}")
 MINIMUM_AGENT_VERSION = "3.2.582.0"
+# The region's session-logging inline policy on the role (the instance role's policy has the same name).
+LOGGING_POLICY_PREFIX = "awsops-ssm-session-logging-"
 
 
 def previous_tag(region):

@@ -19,9 +19,14 @@ description:
   - IAM is global and the role is shared by every region of the account that uses it. Each region records itself on
     the role with the tag C(awsops:ssm:region:<region>); the role is deleted only when no region uses it any more, and
     only if this collection created it (C(awsops:ssm:managed-by)).
+  - With DHMC, the SSM agent of an instance without a profile also writes session logs with this role's credentials.
+    Given O(log_group_name), O(s3_bucket) or O(kms_key_arn), the role gets the region's inline policy
+    C(awsops-ssm-session-logging-<region>) that allows exactly that (the policy M(awsops.ssm.ssm_session_role) gives the
+    instance role); without them the region keeps no inline policy.
   - A role of that name that this collection did not create (the Systems Manager console makes one with the same
-    name) is used as it is and never changed, if it trusts C(ssm.amazonaws.com) and has the managed policy; otherwise
-    the task fails before any write. Only the collection's region tags are added to it.
+    name) is used as it is, if it trusts C(ssm.amazonaws.com) and has the managed policy; otherwise the task fails before
+    any write. Its trust, policies, description and tags are never changed; only the collection's region tags and the
+    region's session-logging inline policy (both removed again by O(state=absent)) are added to it.
   - Before it changes the setting, the module records the value the setting had in the tag
     C(awsops:ssm:dhmc-previous-setting:<region>) on the role (C(:default) for AWS's default). O(state=absent) puts that
     value back (C(UpdateServiceSetting), or C(ResetServiceSetting) for the default), but only while the setting still names
@@ -44,6 +49,26 @@ options:
       - Description of the role (a role this collection did not create keeps its own).
     type: str
     default: "Default Host Management Configuration: lets Systems Manager manage this account's EC2 instances (awsops.ssm)"
+  log_group_name:
+    description:
+      - CloudWatch Logs log group (in this region) the instances write session logs to.
+      - Grants C(logs:CreateLogStream), C(logs:DescribeLogStreams), C(logs:PutLogEvents) on that group
+        and C(logs:DescribeLogGroups) on the region's log groups.
+    type: str
+  s3_bucket:
+    description:
+      - S3 bucket the instances write session logs to. Grants C(s3:PutObject) under O(s3_key_prefix)
+        and C(s3:GetEncryptionConfiguration) on the bucket.
+    type: str
+  s3_key_prefix:
+    description:
+      - Key prefix of the session logs in O(s3_bucket).
+    type: str
+    default: ""
+  kms_key_arn:
+    description:
+      - ARN of the KMS key that encrypts session data. Grants C(kms:Decrypt) and C(kms:GenerateDataKey) on it.
+    type: str
   state:
     description:
       - C(present) turns DHMC on with the role; C(absent) restores the setting this collection found and leaves the role
@@ -52,15 +77,17 @@ options:
     choices: [present, absent]
     default: present
 notes:
-  - Reads C(GetServiceSetting), C(GetRole) and (with O(state=present)) C(ListAttachedRolePolicies); a rerun writes nothing.
+  - Reads C(GetServiceSetting), C(GetRole), (with O(state=present)) C(ListAttachedRolePolicies) and, when the region keeps a
+    session-logging policy, C(GetRolePolicy); a rerun writes nothing.
   - Check mode sends no write request and predicts C(changed) and the result.
   - Managed policies someone added to the role are kept (AWS's DHMC guide suggests adding policies there).
   - "Permissions: C(ssm:GetServiceSetting), C(ssm:UpdateServiceSetting), C(ssm:ResetServiceSetting) on
     C(arn:aws:ssm:REGION:ACCOUNT:servicesetting/ssm/managed-instance/default-ec2-instance-management-role);
     C(iam:GetRole), C(iam:CreateRole), C(iam:TagRole), C(iam:UntagRole), C(iam:AttachRolePolicy), C(iam:DetachRolePolicy),
-    C(iam:ListAttachedRolePolicies), C(iam:ListRolePolicies), C(iam:UpdateAssumeRolePolicy), C(iam:UpdateRole), C(iam:DeleteRole) on
-    the role; C(iam:PassRole) on the role with the condition C(iam:PassedToService=ssm.amazonaws.com) (updating the setting
-    passes the role to Systems Manager); C(sts:GetCallerIdentity) when the role does not exist yet."
+    C(iam:ListAttachedRolePolicies), C(iam:ListRolePolicies), C(iam:GetRolePolicy), C(iam:PutRolePolicy), C(iam:DeleteRolePolicy),
+    C(iam:UpdateAssumeRolePolicy), C(iam:UpdateRole), C(iam:DeleteRole) on the role; C(iam:PassRole) on the role with the
+    condition C(iam:PassedToService=ssm.amazonaws.com) (updating the setting passes the role to Systems Manager);
+    C(sts:GetCallerIdentity) when the role does not exist yet."
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -71,6 +98,11 @@ extends_documentation_fragment:
 EXAMPLES = r"""
 - name: Session Manager for every instance of the region that enforces IMDSv2, with no instance profile
   awsops.ssm.ssm_default_host_management:
+
+- name: The same, with session logs in CloudWatch Logs encrypted by a KMS key
+  awsops.ssm.ssm_default_host_management:
+    log_group_name: /aws/ssm/sessions
+    kms_key_arn: arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9
 
 - name: Leave DHMC in this region (the setting gets back the value it had; the role goes with the last region)
   awsops.ssm.ssm_default_host_management:
@@ -122,6 +154,10 @@ from ansible_collections.awsops.ssm.plugins.module_utils import default_host_man
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import account_id_from_arn
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import caller_account_id
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import partition_of
+from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import session_logging_policy
+from ansible_collections.awsops.ssm.plugins.module_utils.input_checks import check_kms_key_arn
+from ansible_collections.awsops.ssm.plugins.module_utils.input_checks import check_log_group_name
+from ansible_collections.awsops.ssm.plugins.module_utils.input_checks import check_s3_bucket_name
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import MANAGED_BY_TAG
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import MANAGED_BY_VALUE
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import SharedRole
@@ -135,13 +171,25 @@ def input_problems(params):
     name_problem = validate_iam_identifiers("role", name=params["role_name"], path=params["path"])
     if name_problem:
         problems.append("%s: %s" % ("path" if "path" in name_problem else "role_name", name_problem))
+    if params["log_group_name"]:
+        problems.append(check_log_group_name("log_group_name", params["log_group_name"]))
+    if params["s3_bucket"]:
+        problems.append(check_s3_bucket_name("s3_bucket", params["s3_bucket"]))
+    if params["kms_key_arn"]:
+        problems.append(check_kms_key_arn("kms_key_arn", params["kms_key_arn"]))
+    problems = [problem for problem in problems if problem]
     reserved = sorted(key for key in (params.get("tags") or {}) if key.startswith("awsops:ssm:") or key.lower().startswith("aws:"))
     if reserved:
         problems.append("tags: %s are reserved tag keys (awsops:ssm:* and aws:* are set by this collection and AWS)" % ", ".join(reserved))
     return problems
 
 
-def role_spec(params, partition):
+def logging_policy_name(region):
+    return dhmc.LOGGING_POLICY_PREFIX + region
+
+
+def role_spec(params, partition, region):
+    # The region's logging policy: None until its document is known (it names the account), and None to remove it.
     return dict(
         name=params["role_name"],
         path=params["path"],
@@ -149,7 +197,7 @@ def role_spec(params, partition):
         trust_policy=None,
         managed_policy_arns=[managed_policy_arn(partition, dhmc.MANAGED_POLICY)],
         purge_managed_policies=False,
-        inline_policies={},
+        inline_policies={logging_policy_name(region): None},
         permissions_boundary=None,
         tags=params["tags"],
         purge_tags=params["purge_tags"],
@@ -179,6 +227,18 @@ def use_as_it_is(module, role, policy_arn):
     )
 
 
+def logging_policy(params, partition, region, account_id):
+    return session_logging_policy(
+        partition,
+        region,
+        account_id,
+        log_group_name=params["log_group_name"],
+        s3_bucket=params["s3_bucket"],
+        s3_key_prefix=params["s3_key_prefix"],
+        kms_key_arn=params["kms_key_arn"],
+    )
+
+
 def result_of(role, setting_value, previous, owned):
     return {
         "setting_id": dhmc.SETTING_ID,
@@ -194,7 +254,10 @@ def ensure_present(module, iam, ssm):
     params = module.params
     region, partition = module.region, partition_of(module.region)
     setting = dhmc.get_setting(ssm)
-    spec = role_spec(params, partition)
+    spec = role_spec(params, partition, region)
+    # The logging policy to compare with is read only if the region wants or keeps one (see SharedRole).
+    if any(params[option] for option in ("log_group_name", "s3_bucket", "kms_key_arn")):
+        spec["inline_policies"][logging_policy_name(region)] = {}
     role = SharedRole(module, iam, region, spec)
     record_key = dhmc.previous_tag(region)
     record = dhmc.record_of(setting)
@@ -203,11 +266,12 @@ def ensure_present(module, iam, ssm):
     if to_record and dhmc.record_problem(record):
         module.fail_json(msg=dhmc.record_problem(record))
     owned = is_owned(role)
+    spec["account_id"] = account_id_from_arn(role.role["Arn"]) if role.role else caller_account_id(module)
     if owned:
-        spec["account_id"] = account_id_from_arn(role.role["Arn"]) if role.role else caller_account_id(module)
         spec["trust_policy"] = dhmc.dhmc_trust_policy(spec["account_id"])
     else:
         use_as_it_is(module, role, spec["managed_policy_arns"][0])
+    spec["inline_policies"][logging_policy_name(region)] = logging_policy(params, partition, region, spec["account_id"])
     before = {"setting": dhmc.setting_view(setting), "role": role.before, "previous_setting_value": role.tags.get(record_key)}
 
     changed = role.present()
@@ -232,7 +296,7 @@ def ensure_absent(module, iam, ssm):
     params = module.params
     region, partition = module.region, partition_of(module.region)
     setting = dhmc.get_setting(ssm)
-    spec = dict(role_spec(params, partition), managed_policy_arns=None, tags=None, description=None)
+    spec = dict(role_spec(params, partition, region), managed_policy_arns=None, tags=None, description=None)
     role = SharedRole(module, iam, region, spec)
     owned = is_owned(role)
     record_key = dhmc.previous_tag(region)
@@ -280,6 +344,10 @@ def main():
         role_name=dict(type="str", default=dhmc.ROLE_NAME),
         path=dict(type="str", default=dhmc.ROLE_PATH),
         description=dict(type="str", default="Default Host Management Configuration: lets Systems Manager manage this account's EC2 instances (awsops.ssm)"),
+        log_group_name=dict(type="str"),
+        s3_bucket=dict(type="str"),
+        s3_key_prefix=dict(type="str", default="", no_log=False),
+        kms_key_arn=dict(type="str", no_log=False),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),

@@ -53,6 +53,7 @@ class FakeModule:
 
     def __init__(self, clients, region="eu-west-1", check_mode=False, **params):
         self.params = dict(role_name=NAME, path="/service-role/", description=DESCRIPTION, state="present", tags=None, purge_tags=True)
+        self.params.update(log_group_name=None, s3_bucket=None, s3_key_prefix="", kms_key_arn=None)
         self.params.update(params)
         self.region = region
         self.check_mode = check_mode
@@ -102,9 +103,10 @@ def role(tags, path="/service-role/", trust=None, name=NAME, description=DESCRIP
 
 
 def ours(*regions, **records):
+    """Tags of our role used by regions that keep no logging policy (and the values they recorded)."""
     tags = {"awsops:ssm:managed-by": "awsops.ssm"}
     for region in regions:
-        tags["awsops:ssm:region:" + region] = "in-use"
+        tags["awsops:ssm:region:" + region] = "in-use-without-policy"
     for region, value in records.items():
         tags[dhmc.previous_tag(region.replace("_", "-"))] = value
     return tags
@@ -124,6 +126,17 @@ def expect_reads(aws, current, existing, read_policies=True):
             aws["iam"][1].add_response("list_attached_role_policies", attached(POLICY_ARN), {"RoleName": NAME})
 
 
+def expect_no_logging_policy(aws, region="eu-west-1"):
+    """A region that has no tag on the role yet: SharedRole reads whether it keeps a policy (it does not)."""
+    aws["iam"][1].add_client_error(
+        "get_role_policy",
+        "NoSuchEntity",
+        "none",
+        http_status_code=404,
+        expected_params={"RoleName": NAME, "PolicyName": "awsops-ssm-session-logging-" + region},
+    )
+
+
 def expect_create(aws, record=":default"):
     iam = aws["iam"][1]
     aws["sts"][1].add_response("get_caller_identity", {"Account": ACCOUNT, "Arn": "arn:aws:iam::%s:user/admin" % ACCOUNT, "UserId": "AIDAEXAMPLE"})
@@ -132,7 +145,7 @@ def expect_create(aws, record=":default"):
         "Path": "/service-role/",
         "AssumeRolePolicyDocument": json.dumps(TRUST),
         "Description": DESCRIPTION,
-        "Tags": [{"Key": "awsops:ssm:managed-by", "Value": "awsops.ssm"}, {"Key": "awsops:ssm:region:eu-west-1", "Value": "in-use"}],
+        "Tags": [{"Key": "awsops:ssm:managed-by", "Value": "awsops.ssm"}, {"Key": "awsops:ssm:region:eu-west-1", "Value": "in-use-without-policy"}],
     }
     iam.add_response("create_role", role(ours("eu-west-1")), create)
     iam.add_response("attach_role_policy", {}, {"RoleName": NAME, "PolicyArn": POLICY_ARN})
@@ -193,7 +206,8 @@ def test_a_previous_role_is_recorded_and_put_back_while_another_region_keeps_the
     iam = aws["iam"][1]
     team = "service-role/TeamManagedInstanceRole"
     expect_reads(aws, setting(team, "Customized"), role(ours("eu-west-1", eu_west_1=":default")))
-    iam.add_response("tag_role", {}, {"RoleName": NAME, "Tags": [{"Key": "awsops:ssm:region:us-east-1", "Value": "in-use"}]})
+    expect_no_logging_policy(aws, "us-east-1")
+    iam.add_response("tag_role", {}, {"RoleName": NAME, "Tags": [{"Key": "awsops:ssm:region:us-east-1", "Value": "in-use-without-policy"}]})
     iam.add_response("tag_role", {}, {"RoleName": NAME, "Tags": [{"Key": "awsops:ssm:dhmc-previous-setting:us-east-1", "Value": team}]})
     aws["ssm"][1].add_response("update_service_setting", {}, {"SettingId": dhmc.SETTING_ID, "SettingValue": VALUE})
     result = module.run(FakeModule(clients(aws), region="us-east-1"), clients(aws)["iam"], clients(aws)["ssm"])
@@ -237,7 +251,8 @@ def test_a_role_someone_else_made_is_used_as_it_is(aws):
         "Statement": [{"Sid": "", "Effect": "Allow", "Principal": {"Service": "ssm.amazonaws.com"}, "Action": "sts:AssumeRole"}],
     }
     expect_reads(aws, setting(), role({}, trust=console_trust))
-    aws["iam"][1].add_response("tag_role", {}, {"RoleName": NAME, "Tags": [{"Key": "awsops:ssm:region:eu-west-1", "Value": "in-use"}]})
+    expect_no_logging_policy(aws)
+    aws["iam"][1].add_response("tag_role", {}, {"RoleName": NAME, "Tags": [{"Key": "awsops:ssm:region:eu-west-1", "Value": "in-use-without-policy"}]})
     aws["iam"][1].add_response("tag_role", {}, {"RoleName": NAME, "Tags": [{"Key": "awsops:ssm:dhmc-previous-setting:eu-west-1", "Value": ":default"}]})
     aws["ssm"][1].add_response("update_service_setting", {}, {"SettingId": dhmc.SETTING_ID, "SettingValue": VALUE})
     result = module.run(FakeModule(clients(aws), tags={"team": "x"}), clients(aws)["iam"], clients(aws)["ssm"])
@@ -248,6 +263,7 @@ def test_a_role_someone_else_made_that_cannot_serve_is_refused_before_any_write(
     aws["ssm"][1].add_response("get_service_setting", setting(), SETTING)
     aws["iam"][1].add_response("get_role", role({}, trust={"Version": "2012-10-17", "Statement": []}), {"RoleName": NAME})
     aws["iam"][1].add_response("list_attached_role_policies", attached(), {"RoleName": NAME})
+    expect_no_logging_policy(aws)
     with pytest.raises(
         Failed, match="role_name: the role %s exists, was not created by awsops.ssm and does not trust ssm.amazonaws.com and lacks the managed policy" % NAME
     ):
@@ -267,8 +283,9 @@ def test_the_role_trust_and_policy_are_least_privilege():
     (statement,) = trust["Statement"]
     assert statement["Principal"] == {"Service": "ssm.amazonaws.com"} and statement["Action"] == "sts:AssumeRole"
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
-    spec = module.role_spec(FakeModule({}).params, "aws")
-    assert spec["managed_policy_arns"] == [POLICY_ARN] and spec["inline_policies"] == {} and spec["purge_managed_policies"] is False
+    spec = module.role_spec(FakeModule({}).params, "aws", "eu-west-1")
+    assert spec["managed_policy_arns"] == [POLICY_ARN] and spec["purge_managed_policies"] is False
+    assert spec["inline_policies"] == {"awsops-ssm-session-logging-eu-west-1": None}
     assert spec["path"] == "/service-role/" and spec["instance_profile"] is False
     assert dhmc.trusts_service(trust) and not dhmc.trusts_service({"Statement": [dict(statement, Effect="Deny")]})
 
@@ -298,3 +315,39 @@ def test_an_error_says_what_failed(aws):
     with pytest.raises(AnsibleAWSError, match="Failed to read the service setting /ssm/managed-instance/default-ec2-instance-management-role") as raised:
         module.run(FakeModule(clients(aws)), clients(aws)["iam"], clients(aws)["ssm"])
     assert raised.value.exception.response["Error"]["Code"] == "AccessDeniedException"
+
+
+LOG_POLICY = "awsops-ssm-session-logging-eu-west-1"
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
+
+
+def test_session_logging_gets_the_regional_policy_and_a_rerun_reads_it_once(aws):
+    """Without a profile the agent writes session logs with the DHMC role: it gets exactly the logging grants."""
+    iam = aws["iam"][1]
+    expect_reads(aws, setting(VALUE, "Customized"), role(ours("eu-west-1", eu_west_1=":default")))
+    expect_no_logging_policy(aws)
+    wanted = module.logging_policy(dict(FakeModule({}).params, log_group_name="/aws/ssm/sessions", kms_key_arn=KEY), "aws", "eu-west-1", ACCOUNT)
+    assert [statement["Sid"] for statement in wanted["Statement"]] == ["WriteSessionLogStreams", "FindSessionLogGroup", "UseSessionKey"]
+    iam.add_response("put_role_policy", {}, {"RoleName": NAME, "PolicyName": LOG_POLICY, "PolicyDocument": json.dumps(wanted)})
+    iam.add_response("tag_role", {}, {"RoleName": NAME, "Tags": [{"Key": "awsops:ssm:region:eu-west-1", "Value": "in-use"}]})
+    logging = dict(log_group_name="/aws/ssm/sessions", kms_key_arn=KEY)
+    result = module.run(FakeModule(clients(aws), **logging), clients(aws)["iam"], clients(aws)["ssm"])
+    assert result["changed"] is True and result["diff"]["after"]["role"]["inline_policies"] == {LOG_POLICY: wanted}
+
+    tags = dict(ours(eu_west_1=":default"), **{"awsops:ssm:region:eu-west-1": "in-use"})
+    expect_reads(aws, setting(VALUE, "Customized"), role(tags))
+    iam.add_response("get_role_policy", {"RoleName": NAME, "PolicyName": LOG_POLICY, "PolicyDocument": quote(json.dumps(wanted))})
+    result = module.run(FakeModule(clients(aws), **logging), clients(aws)["iam"], clients(aws)["ssm"])
+    assert result["changed"] is False
+
+    # teardown removes the region's policy with its tag (the role stays: us-east-1 still uses it)
+    tags["awsops:ssm:region:us-east-1"] = "in-use-without-policy"
+    expect_reads(aws, setting(VALUE, "Customized"), role(tags), read_policies=False)
+    iam.add_response("get_role_policy", {"RoleName": NAME, "PolicyName": LOG_POLICY, "PolicyDocument": quote(json.dumps(wanted))})
+    aws["ssm"][1].add_response("reset_service_setting", setting(), SETTING)
+    iam.add_response("untag_role", {}, {"RoleName": NAME, "TagKeys": ["awsops:ssm:dhmc-previous-setting:eu-west-1"]})
+    iam.add_response("delete_role_policy", {}, {"RoleName": NAME, "PolicyName": LOG_POLICY})
+    iam.add_response("untag_role", {}, {"RoleName": NAME, "TagKeys": ["awsops:ssm:region:eu-west-1"]})
+    iam.add_response("get_role", role(ours("us-east-1")), {"RoleName": NAME})
+    result = module.run(FakeModule(clients(aws), state="absent"), clients(aws)["iam"], clients(aws)["ssm"])
+    assert result["changed"] is True and result["regions"] == ["us-east-1"]
