@@ -218,12 +218,15 @@ def _problems_of_ids(option, values, pattern, example):
     return ["%s: %r is not a valid id (%s)" % (option, value, example) for value in values or [] if not isinstance(value, str) or not pattern.fullmatch(value)]
 
 
-def input_problems(params):
-    """Problems with the options themselves (no AWS call), each naming the option and the accepted form."""
+def input_problems(params, vpcs_option="vpcs"):
+    """Problems with the options themselves (no AWS call), each naming the option and the accepted form.
+
+    vpcs_option names the list in the messages (a role passes its variable's name).
+    """
     problems = []
     seen = set()
     for index, vpc in enumerate(params["vpcs"] or []):
-        option = "vpcs[%d]" % index
+        option = "%s[%d]" % (vpcs_option, index)
         vpc_id = vpc.get("vpc_id")
         problems.extend(_problems_of_ids(option + ".vpc_id", [vpc_id], VPC_ID, "vpc- followed by 8 or 17 hexadecimal digits, e.g. vpc-0123456789abcdef0"))
         if vpc_id in seen:
@@ -258,6 +261,7 @@ class VpcState:
     vpc_id: str
     subnet_ids: list
     security_group_ids: list
+    vpcs_option: str = "vpcs"
     vpc: dict = None
     dns_support: bool = None
     dns_hostnames: bool = None
@@ -269,7 +273,7 @@ class VpcState:
 
     @property
     def option(self):
-        return "vpcs[%d]" % self.index
+        return "%s[%d]" % (self.vpcs_option, self.index)
 
     def cidr_blocks(self):
         """The VPC's associated IPv4 and IPv6 CIDR blocks."""
@@ -300,10 +304,11 @@ def subnet_route_tables(route_tables, vpc_id, subnet_ids):
     return sorted(set(explicit.get(subnet_id, main) for subnet_id in subnet_ids) - {None})
 
 
-def read_state(client, vpcs_param, state, security_group_name, s3_gateway_endpoint):
+def read_state(client, vpcs_param, state, security_group_name, s3_gateway_endpoint, vpcs_option="vpcs"):
     """Reads every VPC of the list in a few calls: VPCs, subnets, groups, endpoints (and DNS attributes, route tables)."""
     states = [
-        VpcState(index, vpc["vpc_id"], list(vpc.get("subnet_ids") or []), list(vpc.get("security_group_ids") or [])) for index, vpc in enumerate(vpcs_param)
+        VpcState(index, vpc["vpc_id"], list(vpc.get("subnet_ids") or []), list(vpc.get("security_group_ids") or []), vpcs_option)
+        for index, vpc in enumerate(vpcs_param)
     ]
     if not states:
         return states

@@ -297,6 +297,14 @@ def test_input_problems_name_the_option():
         "tags",
     ]
     assert se.input_problems(params(state="absent", vpcs=[{"vpc_id": VPC, "subnet_ids": None}])) == []
+    # a role names its own variable
+    named = se.input_problems(params(vpcs=[{"vpc_id": "vpc-1", "subnet_ids": [SUBNET_A]}]), vpcs_option="session_manager_vpc_endpoints")
+    assert named == [
+        "session_manager_vpc_endpoints[0].vpc_id: 'vpc-1' is not a valid id (vpc- followed by 8 or 17 hexadecimal digits, e.g. vpc-0123456789abcdef0)"
+    ]
+    item = vpc_state()
+    item.vpcs_option, item.dns_support = "session_manager_vpc_endpoints", False
+    assert se.state_problems([item], se.DEFAULT_GROUP_NAME)[0].startswith("session_manager_vpc_endpoints[0].vpc_id: %s has enableDnsSupport off" % VPC)
 
 
 def test_dns_attributes_off_are_refused_with_the_fix():
