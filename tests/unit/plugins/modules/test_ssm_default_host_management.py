@@ -19,6 +19,8 @@ from urllib.parse import quote
 
 import pytest
 
+from awsops_harness.policy_lint import as_resource_policy
+from awsops_harness.policy_lint import assert_no_findings
 from awsops_harness.stubs import stubbed
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.awsops.ssm.plugins.module_utils import default_host_management as dhmc
@@ -277,8 +279,15 @@ def test_a_previous_value_iam_cannot_hold_is_refused_before_any_write(aws):
 
 
 def test_the_role_trust_and_policy_are_least_privilege():
-    """parliament is not in this tree yet: the trust policy is checked by structure."""
+    """parliament finds nothing of MEDIUM or higher in the trust and logging policies; their structure is exactly this."""
     trust = dhmc.dhmc_trust_policy(ACCOUNT)
+    logging = module.logging_policy(
+        dict(FakeModule({}).params, log_group_name="/aws/ssm/sessions", s3_bucket="session-logs", s3_key_prefix="sessions/", kms_key_arn=KEY),
+        "aws",
+        "eu-west-1",
+        ACCOUNT,
+    )
+    assert_no_findings({"trust": as_resource_policy(trust, ARN), "session logging": logging})
     assert trust == TRUST
     (statement,) = trust["Statement"]
     assert statement["Principal"] == {"Service": "ssm.amazonaws.com"} and statement["Action"] == "sts:AssumeRole"
