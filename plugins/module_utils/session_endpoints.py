@@ -24,14 +24,15 @@ The rules, in one place:
   per VPC, owned by this collection, that allows HTTPS (443) from the VPC's
   own CIDR blocks only and has no outbound rule (an endpoint answers, it
   never initiates).
-* Every input is checked against what AWS holds (VPC, subnets, security
-  groups, the VPC's DNS attributes) before the first write.
+* The form of every input is checked by input_rules (fields
+  ``vpc_endpoints``, ``security_group_name``); what only AWS knows (the VPC,
+  its subnets and security groups, its DNS attributes) by state_problems,
+  before the first write (the playbooks' pre-flight runs the same reads).
 
 The plan of a VPC is a list of (operation, request) steps computed from one
 read of the VPC; check mode stops there, a real run sends them in order.
 """
 
-import re
 import uuid
 from dataclasses import dataclass
 from dataclasses import field
@@ -63,12 +64,6 @@ HTTPS = 443
 # The placeholder for the id of a security group that an earlier step of the same plan creates.
 NEW_GROUP = "(security group created by this run)"
 DELETE_BATCH = 25
-
-VPC_ID = re.compile(r"vpc-[0-9a-f]{8,17}")
-SUBNET_ID = re.compile(r"subnet-[0-9a-f]{8,17}")
-GROUP_ID = re.compile(r"sg-[0-9a-f]{8,17}")
-# Security group names: up to 255 of a-zA-Z0-9 and ._-:/()#,@[]+=&;{}!$*, not starting with sg-.
-GROUP_NAME = re.compile(r"[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}")
 
 
 def service_name(region, service):
@@ -214,42 +209,6 @@ def delete_security_group(client, group_id):
 # ---- input ----
 
 
-def _problems_of_ids(option, values, pattern, example):
-    return ["%s: %r is not a valid id (%s)" % (option, value, example) for value in values or [] if not isinstance(value, str) or not pattern.fullmatch(value)]
-
-
-def input_problems(params, vpcs_option="vpcs"):
-    """Problems with the options themselves (no AWS call), each naming the option and the accepted form.
-
-    vpcs_option names the list in the messages (a role passes its variable's name).
-    """
-    problems = []
-    seen = set()
-    for index, vpc in enumerate(params["vpcs"] or []):
-        option = "%s[%d]" % (vpcs_option, index)
-        vpc_id = vpc.get("vpc_id")
-        problems.extend(_problems_of_ids(option + ".vpc_id", [vpc_id], VPC_ID, "vpc- followed by 8 or 17 hexadecimal digits, e.g. vpc-0123456789abcdef0"))
-        if vpc_id in seen:
-            problems.append("%s.vpc_id: %s is listed twice (give each VPC once, with all its subnets)" % (option, vpc_id))
-        seen.add(vpc_id)
-        subnet_ids = vpc.get("subnet_ids") or []
-        if params["state"] == "present" and not subnet_ids:
-            problems.append("%s.subnet_ids: give at least one subnet of %s (one per Availability Zone) for the interface endpoints" % (option, vpc_id))
-        problems.extend(_problems_of_ids(option + ".subnet_ids", subnet_ids, SUBNET_ID, "subnet- followed by 8 or 17 hexadecimal digits"))
-        if len(set(subnet_ids)) != len(subnet_ids):
-            problems.append("%s.subnet_ids: a subnet is listed twice" % option)
-        problems.extend(_problems_of_ids(option + ".security_group_ids", vpc.get("security_group_ids"), GROUP_ID, "sg- followed by 8 or 17 hexadecimal digits"))
-    name = params["security_group_name"]
-    if not GROUP_NAME.fullmatch(name) or name.lower().startswith("sg-"):
-        problems.append(
-            "security_group_name: %r is not a security group name (1-255 letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, not starting with sg-)" % name
-        )
-    reserved = sorted(key for key in (params.get("tags") or {}) if key.startswith(INTERNAL_TAG_PREFIX) or key.lower().startswith("aws:"))
-    if reserved:
-        problems.append("tags: %s are reserved tag keys (awsops:ssm:* and aws:* are set by this collection and AWS)" % ", ".join(reserved))
-    return problems
-
-
 # ---- what AWS holds ----
 
 
@@ -344,7 +303,7 @@ def read_state(client, vpcs_param, state, security_group_name, s3_gateway_endpoi
     return states
 
 
-def state_problems(states, security_group_name):
+def state_problems(states, security_group_name, group_option="security_group_name"):
     """Problems that present finds in what AWS holds, before any write: each names the option and says what to change.
 
     (absent has none: a VPC that is gone holds no endpoint to remove.)
@@ -376,9 +335,10 @@ def state_problems(states, security_group_name):
             elif group.get("VpcId") != item.vpc_id:
                 problems.append("%s.security_group_ids: %s is in %s, not in %s" % (option, group_id, group.get("VpcId"), item.vpc_id))
         if not item.security_group_ids and item.named_group and not is_ours(item.named_group):
+            # group_option: the option that names the group (None where the caller fixes the name)
             problems.append(
-                "security_group_name: %s already has a security group %s (%s) that awsops.ssm did not create; give %s.security_group_ids "
-                "to use groups of your own, or another security_group_name" % (item.vpc_id, security_group_name, item.named_group["GroupId"], option)
+                "%s.security_group_ids: %s already has a security group %s (%s) that awsops.ssm did not create; give security groups of "
+                "your own here%s" % (option, item.vpc_id, security_group_name, item.named_group["GroupId"], ", or another " + group_option if group_option else "")
             )
         off = [name for name, value in (("enableDnsSupport", item.dns_support), ("enableDnsHostnames", item.dns_hostnames)) if not value]
         if off:

@@ -155,9 +155,8 @@ from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import accou
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import caller_account_id
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import partition_of
 from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import session_logging_policy
-from ansible_collections.awsops.ssm.plugins.module_utils.input_checks import check_kms_key_arn
-from ansible_collections.awsops.ssm.plugins.module_utils.input_checks import check_log_group_name
-from ansible_collections.awsops.ssm.plugins.module_utils.input_checks import check_s3_bucket_name
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import MANAGED_BY_TAG
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import MANAGED_BY_VALUE
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import SharedRole
@@ -166,22 +165,21 @@ from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import 
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import regions_in
 
 
-def input_problems(params):
-    problems = []
-    name_problem = validate_iam_identifiers("role", name=params["role_name"], path=params["path"])
-    if name_problem:
-        problems.append("%s: %s" % ("path" if "path" in name_problem else "role_name", name_problem))
-    if params["log_group_name"]:
-        problems.append(check_log_group_name("log_group_name", params["log_group_name"]))
-    if params["s3_bucket"]:
-        problems.append(check_s3_bucket_name("s3_bucket", params["s3_bucket"]))
-    if params["kms_key_arn"]:
-        problems.append(check_kms_key_arn("kms_key_arn", params["kms_key_arn"]))
-    problems = [problem for problem in problems if problem]
-    reserved = sorted(key for key in (params.get("tags") or {}) if key.startswith("awsops:ssm:") or key.lower().startswith("aws:"))
-    if reserved:
-        problems.append("tags: %s are reserved tag keys (awsops:ssm:* and aws:* are set by this collection and AWS)" % ", ".join(reserved))
-    return problems
+# input_rules field -> this module's option
+OPTIONS = {
+    "role_name": "role_name",
+    "path": "path",
+    "log_group": "log_group_name",
+    "s3_bucket": "s3_bucket",
+    "s3_key_prefix": "s3_key_prefix",
+    "kms_key_arn": "kms_key_arn",
+    "tags": "tags",
+}
+
+
+def input_problems(params, region=None):
+    """Every problem with the options, each naming the option and the accepted form."""
+    return check_input(options_of(params, OPTIONS), OPTIONS, region=region).problems
 
 
 def logging_policy_name(region):
@@ -355,7 +353,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     if module.params["tags"] is not None:
         module.params["tags"] = dict((str(key), str(value)) for key, value in module.params["tags"].items())
-    problems = input_problems(module.params)
+    problems = input_problems(module.params, module.region)
     if problems:
         module.fail_json(msg="; ".join(problems), problems=problems)
     iam = module.client("iam")

@@ -251,16 +251,25 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
 from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import DEFAULT_GROUP_NAME
 from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import after_view
 from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import apply_plan
 from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import before_view
-from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import input_problems
 from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import plan_absent
 from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import plan_present
 from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import read_state
 from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import state_problems
 from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import wanted_services
+
+# input_rules field -> this module's option
+OPTIONS = {"state": "state", "vpc_endpoints": "vpcs", "security_group_name": "security_group_name", "tags": "tags"}
+
+
+def input_problems(params):
+    """Every problem with the options, each naming the option and the accepted form."""
+    return check_input(options_of(params, OPTIONS), OPTIONS).problems
 
 
 def plans_for(params, region, states):

@@ -205,15 +205,19 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.awsops.ssm.plugins.module_utils import session_reachability as reach
 from ansible_collections.awsops.ssm.plugins.module_utils.default_host_management import get_setting
 from ansible_collections.awsops.ssm.plugins.module_utils.default_host_management import names_role
-from ansible_collections.awsops.ssm.plugins.module_utils.instance_selection import check_instance_ids
-from ansible_collections.awsops.ssm.plugins.module_utils.instance_selection import check_target_tags
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
 from ansible_collections.awsops.ssm.plugins.module_utils.instance_selection import selection_filters
 from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import describe_route_tables
 from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import describe_vpc_endpoints
 
 
+# input_rules field -> this module's option
+OPTIONS = {"target_tags": "target_tags", "instance_ids": "instance_ids", "access": "access", "instance_profile": "instance_profile"}
+
+
 def input_problems(params):
-    problems = check_target_tags("target_tags", params["target_tags"]) + check_instance_ids("instance_ids", params["instance_ids"])
+    problems = check_input(options_of(params, OPTIONS), OPTIONS).problems
     if params["max_instances"] < 1:
         problems.append("max_instances: %r is not a whole number from 1" % params["max_instances"])
     return problems

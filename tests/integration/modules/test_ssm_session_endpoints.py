@@ -152,9 +152,9 @@ def test_bad_ids_are_refused_with_no_call_at_all(ansible, network):
     result, run = ansible.run_module(MODULE, args)
     assert result.failed
     message = result.result["msg"]
-    assert "vpcs[0].vpc_id: 'vpc-xyz' is not a valid id (vpc- followed by 8 or 17 hexadecimal digits" in message
-    assert "vpcs[0].subnet_ids: 'subnet-1' is not a valid id" in message
-    assert "vpcs[1].subnet_ids: give at least one subnet" in message
+    assert 'vpcs[0].vpc_id: "vpc-xyz" is not a VPC id; expected vpc- followed by 8 or 17 hexadecimal digits' in message
+    assert 'vpcs[0].subnet_ids: "subnet-1" is not a subnet id' in message
+    assert "vpcs[1].subnet_ids: none given; expected at least one subnet" in message
     assert run.calls == []
 
 
@@ -196,7 +196,8 @@ def test_two_subnets_in_one_zone_and_a_group_name_taken_are_refused(ansible, net
         "vpcs[0].subnet_ids: %s, %s are all in %sa; an interface endpoint takes one subnet per Availability Zone" % (network["first_subnets"][0], extra, REGION)
         in problems
     )
-    assert any(problem.startswith("security_group_name: %s already has a security group %s" % (network["second"], GROUP)) for problem in problems)
+    assert any(problem.startswith("vpcs[1].security_group_ids: %s already has a security group %s" % (network["second"], GROUP))
+               and problem.endswith(", or another security_group_name") for problem in problems)
     assert run.writes == []
 
 

@@ -24,8 +24,8 @@ def test_bad_input_is_refused_before_any_request(ansible):
     result, run = ansible.run_module("awsops.ssm.ssm_session_info", {"target_tags": {"Env": 1}, "instance_ids": ["i-1"], "access": "default_host_management"})
     assert result.failed
     assert result.result["problems"] == [
-        "target_tags: value 1 of tag 'Env' is not a string (a string or a list of strings; quote numbers and booleans)",
-        "instance_ids: 'i-1' is not an instance id (i- followed by 8-17 hexadecimal digits, e.g. i-0123456789abcdef0)",
+        'target_tags: the value 1 of the tag "Env" is not a text; expected a text or a list of texts (quote numbers and booleans)',
+        'instance_ids: "i-1" is not an instance id; expected i- followed by 8-17 hexadecimal digits (i-0123456789abcdef0)',
     ]
     unknown, run_unknown = ansible.run_module("awsops.ssm.ssm_session_info", {"target_tags": {"Env": "dev"}, "access": "profiles"})
     assert unknown.failed and "value of access must be one of: instance_profile, default_host_management" in unknown.result["msg"]
@@ -36,7 +36,7 @@ def test_dhmc_refuses_bad_input_before_any_request(ansible):
     result, run = ansible.run_module("awsops.ssm.ssm_default_host_management", {"role_name": "bad name", "tags": {"aws:x": "1"}})
     assert result.failed
     assert result.result["problems"] == [
-        "role_name: role name must match pattern [\\w+=,.@-]+",
-        "tags: aws:x are reserved tag keys (awsops:ssm:* and aws:* are set by this collection and AWS)",
+        'role_name: "bad name" is not an IAM role name; expected 1-64 letters, digits and + = , . @ _ -',
+        'tags: "aws:x" is not usable as a tag key; expected 1-128 letters, digits, spaces and _ . : / = - @, not starting with aws:',
     ]
     assert run.calls == []

@@ -23,6 +23,7 @@ from awsops_harness.stubs import stubbed
 from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.awsops.ssm.plugins.module_utils import session_endpoints as se
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
 
 REGION = "eu-west-1"
 VPC = "vpc-0123456789abcdef0"
@@ -277,14 +278,21 @@ def params(**changes):
     return value
 
 
+def input_problems(values, names=None):
+    """The module's check: input_rules with its option names (vpcs, security_group_name, state, tags)."""
+    names = names or {"state": "state", "vpc_endpoints": "vpcs", "security_group_name": "security_group_name", "tags": "tags"}
+    fields = {"vpcs": "vpc_endpoints", "state": "state", "security_group_name": "security_group_name", "tags": "tags"}
+    return check_input(dict((fields[key], value) for key, value in values.items()), names).problems
+
+
 def test_input_problems_name_the_option():
-    assert se.input_problems(params()) == []
+    assert input_problems(params()) == []
     bad = params(
         vpcs=[{"vpc_id": "vpc-1", "subnet_ids": ["subnet-zz", "subnet-zz"], "security_group_ids": ["sg-"]}, {"vpc_id": "vpc-1", "subnet_ids": None}],
         security_group_name="sg-mine",
         tags={"awsops:ssm:x": "1"},
     )
-    assert [problem.split(":")[0] for problem in se.input_problems(bad)] == [
+    assert [problem.split(":")[0] for problem in input_problems(bad)] == [
         "vpcs[0].vpc_id",
         "vpcs[0].subnet_ids",
         "vpcs[0].subnet_ids",
@@ -296,11 +304,19 @@ def test_input_problems_name_the_option():
         "security_group_name",
         "tags",
     ]
-    assert se.input_problems(params(state="absent", vpcs=[{"vpc_id": VPC, "subnet_ids": None}])) == []
+    assert input_problems(params(state="absent", vpcs=[{"vpc_id": VPC, "subnet_ids": None}])) == []
     # a role names its own variable
-    named = se.input_problems(params(vpcs=[{"vpc_id": "vpc-1", "subnet_ids": [SUBNET_A]}]), vpcs_option="session_manager_vpc_endpoints")
+    named = check_input({"vpc_endpoints": [{"vpc_id": "vpc-1", "subnet_ids": [SUBNET_A]}], "state": "present"}, "session_manager_").problems
     assert named == [
-        "session_manager_vpc_endpoints[0].vpc_id: 'vpc-1' is not a valid id (vpc- followed by 8 or 17 hexadecimal digits, e.g. vpc-0123456789abcdef0)"
+        'session_manager_vpc_endpoints[0].vpc_id: "vpc-1" is not a VPC id; expected vpc- followed by 8 or 17 hexadecimal digits (vpc-0123456789abcdef0)'
+    ]
+    assert check_input({"vpc_endpoints": [{"vpc_id": VPC, "subnet_ids": [SUBNET_A], "subnets": []}]}, "session_manager_").problems == [
+        'session_manager_vpc_endpoints[0]: "subnets" is not known; expected only vpc_id, subnet_ids and security_group_ids'
+    ]
+    assert check_input({"vpc_endpoints": {"vpc_id": VPC}}, "session_manager_").problems[0].startswith(
+        'session_manager_vpc_endpoints: {"vpc_id": "%s"} is not a list' % VPC)
+    assert check_input({"access": "profiles"}, "session_manager_").problems == [
+        'session_manager_access: "profiles" is not one of instance_profile, default_host_management'
     ]
     item = vpc_state()
     item.vpcs_option, item.dns_support = "session_manager_vpc_endpoints", False

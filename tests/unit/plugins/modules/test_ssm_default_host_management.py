@@ -313,10 +313,15 @@ def test_input_problems_name_the_option():
     params = FakeModule({}).params
     assert module.input_problems(params) == []
     assert module.input_problems(dict(params, role_name="bad name", tags={"awsops:ssm:x": "1"})) == [
-        "role_name: role name must match pattern [\\w+=,.@-]+",
-        "tags: awsops:ssm:x are reserved tag keys (awsops:ssm:* and aws:* are set by this collection and AWS)",
+        'role_name: "bad name" is not an IAM role name; expected 1-64 letters, digits and + = , . @ _ -',
+        'tags: "awsops:ssm:x" starts with awsops:ssm:, which awsops.ssm keeps for its own tags; choose another key',
     ]
-    assert module.input_problems(dict(params, path="no-slashes")) == ["path: role path must begin and end with /"]
+    assert module.input_problems(dict(params, path="no-slashes")) == [
+        'path: "no-slashes" is not an IAM path; expected / or /NAME/.../ (letters, digits and + = , . @ _ -, at most 512 characters)'
+    ]
+    # the key must be of the target's region (the session logs it encrypts are regional)
+    assert module.input_problems(dict(params, kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/abc"), "eu-west-1")[0].startswith(
+        'kms_key_arn: "arn:aws:kms:us-east-1:123456789012:key/abc" is a key of region us-east-1, not of this target\'s region eu-west-1')
 
 
 def test_an_error_says_what_failed(aws):
