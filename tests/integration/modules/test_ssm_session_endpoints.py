@@ -12,6 +12,8 @@ PrivateDnsEnabled on ModifyVpcEndpoint; those paths are unit tests
 
 import pytest
 
+from awsops_harness import vpcs
+from awsops_harness.vpcs import endpoints_in
 from awsops_harness.sequence import run_sequence
 from awsops_harness.sequence import standard_steps
 
@@ -22,28 +24,11 @@ OURS = {"Key": "awsops:ssm:managed-by", "Value": "awsops.ssm"}
 
 
 def make_vpc(ec2, cidr, zones, dns=True, extra_cidr=None):
-    vpc_id = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
-    if extra_cidr:
-        ec2.associate_vpc_cidr_block(VpcId=vpc_id, CidrBlock=extra_cidr)
-    if dns:
-        ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
-        ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
-    base = cidr.rsplit(".", 2)[0]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc_id, CidrBlock="%s.%d.0/24" % (base, index + 1), AvailabilityZone=REGION + zone)["Subnet"]["SubnetId"]
-        for index, zone in enumerate(zones)
-    ]
-    return vpc_id, subnets
-
-
-def endpoints_in(ec2, vpc_id):
-    """Live endpoints of a VPC: service short name -> endpoint."""
-    found = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]
-    return dict((endpoint["ServiceName"].rsplit(".", 1)[-1], endpoint) for endpoint in found if endpoint["State"].lower() != "deleted")
+    return vpcs.make_vpc(ec2, REGION, cidr, zones, dns, extra_cidr)
 
 
 def our_groups(ec2, vpc_id):
-    return ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": [GROUP]}])["SecurityGroups"]
+    return vpcs.groups_named(ec2, vpc_id, GROUP)
 
 
 @pytest.fixture
@@ -52,14 +37,7 @@ def network(aws):
     ec2 = aws("ec2", REGION)
     first, first_subnets = make_vpc(ec2, "10.0.0.0/16", ["a", "b"])
     second, second_subnets = make_vpc(ec2, "10.1.0.0/16", ["a"], extra_cidr="10.2.0.0/16")
-    theirs = ec2.create_vpc_endpoint(
-        VpcId=second,
-        ServiceName="com.amazonaws.%s.ssm" % REGION,
-        VpcEndpointType="Interface",
-        SubnetIds=second_subnets,
-        PrivateDnsEnabled=True,
-        TagSpecifications=[{"ResourceType": "vpc-endpoint", "Tags": [{"Key": "owner", "Value": "network-team"}]}],
-    )["VpcEndpoint"]["VpcEndpointId"]
+    theirs = vpcs.endpoint_of_others(ec2, REGION, second, second_subnets)
     return {"ec2": ec2, "first": first, "first_subnets": first_subnets, "second": second, "second_subnets": second_subnets, "theirs": theirs}
 
 
