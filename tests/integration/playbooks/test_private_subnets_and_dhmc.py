@@ -141,6 +141,20 @@ def test_default_host_management_through_site_rerun_and_teardown(ansible, moto, 
     rerun = ansible.run_playbook("awsops.ssm.site", inventory=hosts, extra_vars=SESSION_MANAGER_ONLY)
     assert rerun.returncode == 0 and rerun.changed_tasks == [] and rerun.writes == [], rerun.summary()
 
+    # the report: Default Host Management applies to instances that enforce IMDSv2, and names those that do not
+    ec2 = aws("ec2", REGION)
+    enforced = launch(ec2, "enforced", MetadataOptions={"HttpTokens": "required"})
+    optional = launch(ec2, "optional")
+    ec2.create_tags(Resources=[enforced], Tags=[{"Key": "awsops-test:ssm-agent", "Value": "Online"}])
+    report = ansible.run_playbook("awsops.ssm.report", inventory=hosts, extra_vars=SESSION_MANAGER_ONLY)
+    assert report.returncode == 0 and report.writes == [], report.summary()
+    lines = report.task("Print the report", host="dhmc").result["msg"]
+    start = lines.index("Session Manager reachability (Default Host Management Configuration): 1 of 2 instances reachable")
+    rows = dict((line.split()[0], line) for line in lines[start + 1:] if line.startswith("  i-"))
+    assert "default host management" in rows[enforced] and "IMDSv2 required" in rows[enforced] and "reachable: agent" in rows[enforced]
+    assert "NOT REACHABLE: IMDSv2 is not enforced (HttpTokens is optional)" in rows[optional]
+    assert lines[-1] == "  IMDSv2 not enforced (HttpTokens optional, which Default Host Management Configuration needs): %s" % optional
+
     teardown_check = ansible.run_playbook("awsops.ssm.teardown", inventory=hosts, extra_vars=SESSION_MANAGER_ONLY, check=True)
     teardown = ansible.run_playbook("awsops.ssm.teardown", inventory=hosts, extra_vars=SESSION_MANAGER_ONLY)
     assert teardown.returncode == 0, teardown.summary()
@@ -151,25 +165,47 @@ def test_default_host_management_through_site_rerun_and_teardown(ansible, moto, 
     assert again.returncode == 0 and again.changed_tasks == [] and again.writes == [], again.summary()
 
 
+def launch(ec2, name, **extra):
+    tags = [{"Key": "Name", "Value": name}, {"Key": "Service", "Value": "test"}]
+    return ec2.run_instances(ImageId="ami-1e749f67", InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                             TagSpecifications=[{"ResourceType": "instance", "Tags": tags}], **extra)["Instances"][0]["InstanceId"]
+
+
 def test_report_says_which_instances_are_reachable_and_why_not(ansible, moto, aws):
-    ec2 = aws("ec2", REGION)
-    instances = make_instances(aws, REGION, [("online", "test"), ("no-agent", "test"), ("stopped", "test"), ("no-profile", "prod")])
-    hosts = inventory(report=target(moto, REGION))
+    """One instance in each state: reachable, stopped, no profile, another profile kept, no route and no endpoints, agent not registered."""
+    ec2, iam = aws("ec2", REGION), aws("iam")
+    private, private_subnets = vpcs.make_vpc(ec2, REGION, "10.0.0.0/16", ["a"])
+    iam.create_instance_profile(InstanceProfileName="TheirProfile")
+    instances = {
+        "online": launch(ec2, "online"),
+        "stopped": launch(ec2, "stopped"),
+        "their-profile": launch(ec2, "their-profile", IamInstanceProfile={"Name": "TheirProfile"}),
+        "no-route": launch(ec2, "no-route", SubnetId=private_subnets[0]),
+    }
+    other, other_subnets = vpcs.make_vpc(ec2, REGION, "10.5.0.0/16", ["a"])
+    instances["no-agent"] = launch(ec2, "no-agent", SubnetId=other_subnets[0])
+    hosts = inventory(report=target(moto, REGION, session_manager_vpc_endpoints=[{"vpc_id": other, "subnet_ids": other_subnets}]))
     site = ansible.run_playbook("awsops.ssm.site", inventory=hosts, extra_vars=SESSION_MANAGER_ONLY)
     assert site.returncode == 0, site.summary()
     ec2.create_tags(Resources=[instances["online"]], Tags=[{"Key": "awsops-test:ssm-agent", "Value": "Online"}])
     ec2.stop_instances(InstanceIds=[instances["stopped"]])
-    ec2.create_tags(Resources=[instances["no-profile"]], Tags=[{"Key": "Service", "Value": "test"}])  # selected after site: no profile
+    instances["no-profile"] = launch(ec2, "no-profile")  # selected, started after site
 
     run = ansible.run_playbook("awsops.ssm.report", inventory=hosts, extra_vars=SESSION_MANAGER_ONLY)
     assert run.returncode == 0 and run.writes == [], run.summary()
     lines = run.task("Print the report", host="report").result["msg"]
-    start = lines.index("Session Manager reachability (instance profile SSMSessionInstanceRole): 1 of 4 instances reachable")
+    print("\n".join(lines))
+    start = lines.index("Session Manager reachability (instance profile SSMSessionInstanceRole): 1 of 6 instances reachable")
     rows = dict((line.split()[0], line) for line in lines[start + 1:] if line.startswith("  i-"))
     assert sorted(rows) == sorted(instances.values())
-    assert "reachable: agent 3.3.1142.0, Amazon Linux 2023" in rows[instances["online"]]
-    assert "NOT REACHABLE: the SSM agent is not registered with Systems Manager: install and start it, see" in rows[instances["no-agent"]]
-    assert "examples/ssm-agent" in rows[instances["no-agent"]]
-    assert "NOT REACHABLE: the instance is stopped" in rows[instances["stopped"]]
-    assert "no profile" in rows[instances["no-profile"]] and "NOT REACHABLE: no instance profile: attach SSMSessionInstanceRole" in rows[instances["no-profile"]]
-    print("\n".join(lines[start:]))
+    row = dict((name, rows[instance_id]) for name, instance_id in instances.items())
+    assert "profile SSMSessionInstanceRole" in row["online"] and "reachable: agent 3.3.1142.0, Amazon Linux 2023" in row["online"]
+    assert "NOT REACHABLE: the instance is stopped: Session Manager reaches running instances only" in row["stopped"]
+    assert "profile TheirProfile (kept)" in row["their-profile"]
+    assert "NOT REACHABLE: has the instance profile TheirProfile, kept (replace_profiles is false)" in row["their-profile"]
+    assert "NOT REACHABLE: no instance profile: attach SSMSessionInstanceRole" in row["no-profile"]
+    assert ("NOT REACHABLE: subnet %s has no route to the internet (internet gateway or NAT), and VPC %s has no interface endpoint with private DNS "
+            "for ssm, ssmmessages, ec2messages (ssm_session_endpoints)" % (private_subnets[0], private)) in row["no-route"]
+    assert ("NOT REACHABLE: the SSM agent is not registered with Systems Manager: install and start it, see examples/ssm-agent/README.md in the "
+            "awsops.ssm collection") in row["no-agent"]
+    assert lines[-1].startswith("  IMDSv2 not enforced (HttpTokens optional): ")
