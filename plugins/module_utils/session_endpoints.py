@@ -336,9 +336,10 @@ def state_problems(states, security_group_name, group_option="security_group_nam
                 problems.append("%s.security_group_ids: %s is in %s, not in %s" % (option, group_id, group.get("VpcId"), item.vpc_id))
         if not item.security_group_ids and item.named_group and not is_ours(item.named_group):
             # group_option: the option that names the group (None where the caller fixes the name)
+            another = ", or another " + group_option if group_option else ""
             problems.append(
                 "%s.security_group_ids: %s already has a security group %s (%s) that awsops.ssm did not create; give security groups of "
-                "your own here%s" % (option, item.vpc_id, security_group_name, item.named_group["GroupId"], ", or another " + group_option if group_option else "")
+                "your own here%s" % (option, item.vpc_id, security_group_name, item.named_group["GroupId"], another)
             )
         off = [name for name, value in (("enableDnsSupport", item.dns_support), ("enableDnsHostnames", item.dns_hostnames)) if not value]
         if off:

@@ -18,7 +18,6 @@ test_ssm_session_info.py).
 
 from awsops_harness import vpcs
 from awsops_harness.playbook_runs import inventory
-from awsops_harness.playbook_runs import make_instances
 from awsops_harness.playbook_runs import target
 
 REGION = "eu-west-1"
