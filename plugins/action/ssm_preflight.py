@@ -16,8 +16,10 @@ role run alone, for its own component):
 2. builds the connection options of every later task (aws_target.connection_options)
    and, with aws_assume_role_arn, assumes that role first;
 3. reads what would stop the run half-way (preflight_reads: a session log
-   bucket of another region or account, schedules of the other backend) and
-   refuses it before the first write.
+   bucket of another region or account, schedules of the other backend, a
+   VPC of session_manager_vpc_endpoints that does not exist, subnets or
+   security groups of another VPC, DNS attributes off) and refuses it before
+   the first write.
 
 It returns the connection options (``connection``) for the plays' and the
 roles' module_defaults, the components to run, and the values it checked.
@@ -49,6 +51,9 @@ from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import show
 from ansible_collections.awsops.ssm.plugins.module_utils.preflight_reads import bucket_region
 from ansible_collections.awsops.ssm.plugins.module_utils.preflight_reads import schedules_in_use
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backends import BACKENDS
+from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import DEFAULT_GROUP_NAME
+from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import read_state
+from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import state_problems
 from ansible_collections.awsops.ssm.plugins.module_utils.session_log_bucket import other_region_problem
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -179,6 +184,8 @@ class ActionModule(ActionBase):
         try:
             if states.get("session_manager") == "present" and values["session_manager"].get("s3_bucket"):
                 self._bucket_of_this_region(client, args["components"]["session_manager"], values["session_manager"], options["region"])
+            if states.get("session_manager") == "present" and values["session_manager"].get("vpc_endpoints"):
+                self._endpoint_vpcs_as_given(client, args["components"]["session_manager"], values["session_manager"])
             if states.get("instance_scheduler") == "present":
                 self._no_schedules_of_the_other_backend(client, args, task_vars, values["instance_scheduler"], options["region"])
         except AnsibleAWSError as error:
@@ -192,6 +199,15 @@ class ActionModule(ActionBase):
                           "credentials may not read it; name another bucket" % (prefix, show(bucket), unreadable))
         if where and where != region:
             raise Refused(other_region_problem(prefix + "s3_bucket", bucket, where, region, prefix + "kms_key"))
+
+    @staticmethod
+    def _endpoint_vpcs_as_given(client, prefix, values):
+        """The reads ssm_session_endpoints makes before its first write, with the role variable's name in the messages."""
+        vpcs = read_state(client("ec2"), values["vpc_endpoints"], "present", DEFAULT_GROUP_NAME, bool(values.get("s3_bucket")),
+                          vpcs_option=prefix + "vpc_endpoints")
+        problems = state_problems(vpcs, DEFAULT_GROUP_NAME, group_option=None)
+        if problems:
+            raise Refused(*problems)
 
     def _no_schedules_of_the_other_backend(self, client, args, task_vars, values, region):
         prefix = args["components"]["instance_scheduler"]

@@ -70,6 +70,13 @@ INSTANCE_ID = re.compile(r"i-[0-9a-f]{8,17}")
 FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 # useradd's rule widened to upper case and dots (directory users): not starting with a digit, dot or hyphen.
 LINUX_USER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}")
+VPC_ID = re.compile(r"vpc-[0-9a-f]{8,17}")
+SUBNET_ID = re.compile(r"subnet-[0-9a-f]{8,17}")
+SECURITY_GROUP_ID = re.compile(r"sg-[0-9a-f]{8,17}")
+# Security group names: up to 255 of a-zA-Z0-9 and ._-:/()#,@[]+=&;{}!$*, not starting with sg-.
+SECURITY_GROUP_NAME = re.compile(r"[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}")
+# How instances get the permissions the SSM agent needs: an instance profile, or the account's DHMC role.
+ACCESS_MODES = ("instance_profile", "default_host_management")
 ENDPOINT_URL = re.compile(r"https?://[^\s/?#]+(?:[/?#]\S*)?")
 _TAG_KEY_PUNCTUATION = set("_.:/=-@ ")
 _TRUE = ("true", "yes", "on", "1")
@@ -487,6 +494,63 @@ def _permissions_boundary(inputs, field):
     return ["%s: %s is not a managed policy ARN; expected arn:aws:iam::ACCOUNT:policy/NAME, or empty for none" % (inputs.name(field), show(value))]
 
 
+def _ids_of(name, values, pattern, form):
+    return ["%s: %s is not %s" % (name, show(value), form) for value in values if not is_text(value) or not pattern.fullmatch(value)]
+
+
+def _vpc_endpoints(inputs, field):
+    """The VPCs that get Session Manager's endpoints: [{vpc_id, subnet_ids, security_group_ids}], each VPC once.
+
+    What only AWS knows (the VPC exists, its subnets are its own, its DNS attributes) is checked by the
+    reads before the first write (session_endpoints.state_problems), with the same names.
+    """
+    value = inputs.values[field]
+    name = inputs.name(field)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return ["%s: %s is not a list; expected a list of {vpc_id, subnet_ids, security_group_ids (optional)}" % (name, show(value))]
+    present = inputs.value("state", "present") == "present"
+    problems, seen = [], set()
+    for index, item in enumerate(value):
+        option = "%s[%d]" % (name, index)
+        if not isinstance(item, dict):
+            problems.append("%s: %s is not a dict; expected {vpc_id, subnet_ids, security_group_ids (optional)}" % (option, show(item)))
+            continue
+        unknown = sorted(set(item) - {"vpc_id", "subnet_ids", "security_group_ids"}, key=str)
+        if unknown:
+            problems.append("%s: %s %s not known; expected only vpc_id, subnet_ids and security_group_ids" % (
+                option, ", ".join(map(show, unknown)), "is" if len(unknown) == 1 else "are"))
+        vpc_id = item.get("vpc_id")
+        problems.extend(_ids_of(option + ".vpc_id", [vpc_id], VPC_ID, "a VPC id; expected vpc- followed by 8 or 17 hexadecimal digits (vpc-0123456789abcdef0)"))
+        if is_text(vpc_id) and vpc_id in seen:
+            problems.append("%s.vpc_id: %s is listed twice; give each VPC once, with all its subnets" % (option, show(vpc_id)))
+        seen.add(vpc_id if is_text(vpc_id) else None)
+        for key, pattern, what in (("subnet_ids", SUBNET_ID, "a subnet id; expected subnet- followed by 8 or 17 hexadecimal digits"),
+                                   ("security_group_ids", SECURITY_GROUP_ID, "a security group id; expected sg- followed by 8 or 17 hexadecimal digits")):
+            ids = item.get(key)
+            if ids is None:
+                ids = []
+            if not isinstance(ids, list):
+                problems.append("%s.%s: %s is not a list of ids" % (option, key, show(ids)))
+                continue
+            problems.extend(_ids_of("%s.%s" % (option, key), ids, pattern, what))
+            if len(set(map(show, ids))) != len(ids):
+                problems.append("%s.%s: an id is listed twice" % (option, key))
+        if present and not item.get("subnet_ids"):
+            problems.append("%s.subnet_ids: none given; expected at least one subnet of %s (one per Availability Zone) for the interface endpoints" % (
+                option, show(vpc_id)))
+    return problems
+
+
+def _security_group_name(inputs, field):
+    value = inputs.values[field]
+    if is_text(value) and SECURITY_GROUP_NAME.fullmatch(value) and not value.lower().startswith("sg-"):
+        return []
+    return ["%s: %s is not a security group name; expected 1-255 letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, not starting with sg-" % (
+        inputs.name(field), show(value))]
+
+
 # ---- office hours (the schedule model is imported when one of these runs)
 
 
@@ -587,6 +651,9 @@ RULES = dict(
     purge_session_logs=_boolean,
     adopt_log_group=_boolean,
     adopt_s3_bucket=_boolean,
+    access=_one_of(ACCESS_MODES),
+    vpc_endpoints=_vpc_endpoints,
+    security_group_name=_security_group_name,
     # office hours (the defaults of the schedules come before them)
     backend=_backend,
     group=_group,
@@ -614,11 +681,11 @@ COMPONENTS = {
         "present": (
             "state", "role_name", "target_tags", "replace_profiles", "log_group", "log_retention_days", "kms_key", "s3_bucket",
             "s3_key_prefix", "run_as_user", "idle_timeout", "max_duration", "shell_profile_linux", "tags", "purge_session_logs",
-            "adopt_log_group", "adopt_s3_bucket",
+            "adopt_log_group", "adopt_s3_bucket", "access", "vpc_endpoints",
         ),
-        # teardown detaches by tag, removes the role, and names (or, with purge, removes) the audit trail
-        "absent": ("state", "role_name", "target_tags", "log_group", "kms_key", "s3_bucket", "purge_session_logs"),
-        "read": ("role_name",),
+        # teardown detaches by tag, removes the role, the endpoints and DHMC, and names (or, with purge, removes) the audit trail
+        "absent": ("state", "role_name", "target_tags", "log_group", "kms_key", "s3_bucket", "purge_session_logs", "access", "vpc_endpoints"),
+        "read": ("role_name", "target_tags", "access"),
     },
     "instance_scheduler": {
         "present": (

@@ -21,17 +21,36 @@ last to leave) crashes moto 5.2.5 with HTTP 500 (``list.remove(x): x not in
 list``); AWS answers ``NoSuchEntity``, which the collection's deletions
 tolerate. The patched call raises moto's own NoSuchEntity there.
 
+And two Systems Manager reads and writes moto 5.2.5 does not implement at
+all, emulated in the server as AWS answers them, so that the playbooks run
+through them (their own logic is tested with Stubber on botocore-shaped
+answers, see tests/unit/plugins/modules/test_ssm_default_host_management.py
+and test_ssm_session_info.py):
+
+* ``GetServiceSetting`` / ``UpdateServiceSetting`` / ``ResetServiceSetting``:
+  one value per account, region and setting id, AWS's default (``$None``,
+  Status ``Default``) until updated, back to it on reset;
+* ``DescribeInstanceInformation`` (filter ``InstanceIds``): no SSM agent runs
+  in moto, so AWS would list no instance. A test stands for an agent that
+  registered by tagging a running instance ``awsops-test:ssm-agent`` with the
+  PingStatus (``Online``, ``ConnectionLost``) and optionally
+  ``awsops-test:ssm-agent-version``; such instances are listed, the others not.
+
 The collection's code is not patched: every request it sends is the one AWS
 gets. Run as ``python moto_launcher.py -H 127.0.0.1 -p PORT`` (the
 arguments of ``python -m moto.server``).
 """
 
+import datetime
+import json
 import sys
 
 from moto.server import main as moto_server_main
 from moto.iam import exceptions as iam_exceptions
 from moto.iam import models as iam_models
+from moto.ec2.models import ec2_backends
 from moto.ssm import models as ssm_models
+from moto.ssm import responses as ssm_responses
 
 TEXT_FORMAT = "TEXT"
 # What moto needs to build a Document; the TEXT content replaces it right after.
@@ -69,10 +88,86 @@ def remove_role_from_instance_profile(self, profile_name, role_name):
     profile.roles.remove(role)
 
 
+# ---- SSM service settings: setting id -> (value, last modified), kept on moto's SSM backend of the account and
+# region, so that moto's reset between tests clears them with everything else.
+DEFAULT_SETTING_VALUE = "$None"
+AGENT_TAG = "awsops-test:ssm-agent"
+AGENT_VERSION_TAG = "awsops-test:ssm-agent-version"
+EMULATED_AGENT_VERSION = "3.3.1142.0"
+
+
+def _setting_id(response):
+    """The setting's id, given as /ssm/... or as its ARN (arn:aws:ssm:REGION:ACCOUNT:servicesetting/ssm/...)."""
+    setting_id = response._get_param("SettingId")
+    return setting_id.split(":servicesetting", 1)[1] if ":servicesetting" in setting_id else setting_id
+
+
+def _settings(response):
+    backend = ssm_models.ssm_backends[response.current_account][response.region]
+    if not hasattr(backend, "awsops_service_settings"):
+        backend.awsops_service_settings = {}
+    return backend.awsops_service_settings
+
+
+def _setting(response, setting_id):
+    value, modified = _settings(response).get(setting_id, (DEFAULT_SETTING_VALUE, None))
+    return {
+        "SettingId": setting_id,
+        "SettingValue": value,
+        "LastModifiedDate": (modified or datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)).timestamp(),
+        "LastModifiedUser": "System" if modified is None else "arn:aws:sts::%s:assumed-role/test/test" % response.current_account,
+        "ARN": "arn:aws:ssm:%s:%s:servicesetting%s" % (response.region, response.current_account, setting_id),
+        "Status": "Default" if modified is None else "Customized",
+    }
+
+
+def get_service_setting(self):
+    return json.dumps({"ServiceSetting": _setting(self, _setting_id(self))})
+
+
+def update_service_setting(self):
+    _settings(self)[_setting_id(self)] = (self._get_param("SettingValue"), datetime.datetime.now(datetime.timezone.utc))
+    return json.dumps({})
+
+
+def reset_service_setting(self):
+    setting_id = _setting_id(self)
+    _settings(self).pop(setting_id, None)
+    return json.dumps({"ServiceSetting": _setting(self, setting_id)})
+
+
+def describe_instance_information(self):
+    wanted = None
+    for item in self._get_param("Filters") or []:
+        if item.get("Key") == "InstanceIds":
+            wanted = set(item.get("Values") or [])
+    listed = []
+    backend = ec2_backends[self.current_account][self.region]
+    for instance in backend.all_instances():
+        tags = dict((tag["key"], tag["value"]) for tag in instance.get_tags())
+        if AGENT_TAG not in tags or instance.state != "running" or (wanted is not None and instance.id not in wanted):
+            continue
+        listed.append({
+            "InstanceId": instance.id,
+            "PingStatus": tags[AGENT_TAG],
+            "LastPingDateTime": datetime.datetime.now(datetime.timezone.utc).timestamp(),
+            "AgentVersion": tags.get(AGENT_VERSION_TAG, EMULATED_AGENT_VERSION),
+            "IsLatestVersion": False,
+            "PlatformType": "Windows" if instance.platform == "windows" else "Linux",
+            "PlatformName": "Microsoft Windows Server 2022 Datacenter" if instance.platform == "windows" else "Amazon Linux",
+            "PlatformVersion": "10.0.20348" if instance.platform == "windows" else "2023",
+            "ResourceType": "EC2Instance",
+            "IPAddress": instance.private_ip,
+        })
+    return json.dumps({"InstanceInformationList": sorted(listed, key=lambda item: item["InstanceId"])})
+
+
 def patch_moto():
     ssm_models._validate_document_format = validate_document_format
     ssm_models.Document.__init__ = document_init
     iam_models.IAMBackend.remove_role_from_instance_profile = remove_role_from_instance_profile
+    for action in (get_service_setting, update_service_setting, reset_service_setting, describe_instance_information):
+        setattr(ssm_responses.SimpleSystemManagerResponse, action.__name__, action)
 
 
 if __name__ == "__main__":

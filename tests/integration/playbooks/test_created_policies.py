@@ -15,6 +15,7 @@ tests/awsops_harness/iam_evaluator.py, for the instances as EC2 tags them.
 
 import pytest
 
+from awsops_harness import vpcs
 from awsops_harness.iam_evaluator import allowed
 from awsops_harness.playbook_runs import SCHEDULE
 from awsops_harness.playbook_runs import inventory
@@ -106,3 +107,25 @@ def test_the_automation_role_follows_the_schedules(ansible, moto, aws):
     assert "iam:PutRolePolicy" in [str(call) for call in run.writes], run.summary()
     assert covered_instances(aws, "us-east-1", instances) == {"web-1": True, "web-2": False, "db-1": False}
     assert_no_findings(created_policies(aws, ["us-east-1"]))
+
+
+def test_default_host_management_and_endpoints_create_no_policy_with_findings(ansible, moto, aws):
+    """Default Host Management's role (trust, session logging) and the VPC endpoints' run: every document parliament-clean.
+
+    The endpoints are created without a policy of their own (AWS's default, full access through the endpoint: the
+    instances' own roles decide what they may do), so they add no document; the test server emulates the SSM service
+    setting (tests/awsops_harness/moto_launcher.py).
+    """
+    region = "eu-west-1"
+    vpc_id, subnet_ids = vpcs.make_vpc(aws("ec2", region), region, "10.0.0.0/16", ["a"])
+    host = target(moto, region, session_manager_access="default_host_management", session_manager_vpc_endpoints=[{"vpc_id": vpc_id, "subnet_ids": subnet_ids}],
+                  **session_logging_on(region))
+    run = ansible.run_playbook("awsops.ssm.site", inventory=inventory(dhmc=host), extra_vars={"awsops_ssm_components": ["session_manager"]})
+    assert run.returncode == 0, run.summary()
+
+    documents = created_policies(aws, [region])
+    names = sorted(name.split(" of ")[0] if ": key policy of " in name else name for name in documents)
+    role = "AWSSystemsManagerDefaultEC2InstanceManagementRole"
+    assert names == sorted(["role %s: trust policy" % role, "role %s: inline policy awsops-ssm-session-logging-%s" % (role, region),
+                            "bucket policy of awsops-session-logs-%s" % region, "%s: key policy" % region]), names
+    assert_no_findings(documents)

@@ -73,10 +73,13 @@ def test_report_shows_schedules_week_hours_and_attached_instances(ansible, moto,
     assert "    a week       running 28 of 168 hours: 83% saved against always on" in nightly
     assert nightly[-7:] == ["    %s%s" % (day, NIGHT) for day in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")], "\n".join(nightly)
 
-    attached = lines[lines.index("Session Manager (instance profile SSMSessionInstanceRole): 2 instances attached") + 1:]
+    attached = section(lines, "Session Manager (instance profile SSMSessionInstanceRole): 2 instances attached")[1:]
     assert [line.split() for line in attached] == [
         [instance_id, name, "running"] for instance_id, name in sorted((instances[name], name) for name in ("web-1", "web-2"))
     ], attached
+    # then whether each instance the tags select is reachable: no SSM agent registers in the emulator
+    reach = section(lines, "Session Manager reachability (instance profile SSMSessionInstanceRole): 0 of 2 instances reachable")
+    assert len(reach) == 4 and reach[3].startswith("  IMDSv2 not enforced (HttpTokens optional): "), reach
 
 
 def test_report_of_a_target_without_anything_and_only_one_component(ansible, moto):
