@@ -10,7 +10,7 @@ try:
 except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 
 
 def partition_of(region):
@@ -24,7 +24,7 @@ def account_id_from_arn(arn):
 
 def caller_account_id(module):
     """The account the credentials act in: one sts:GetCallerIdentity read."""
-    sts = module.client("sts", retry_decorator=AWSRetry.jittered_backoff())
+    sts = aws_retries.client(module, "sts")
     try:
         return sts.get_caller_identity()["Account"]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:

@@ -96,6 +96,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+  - awsops.ssm.retries
 """
 
 EXAMPLES = r"""
@@ -158,8 +159,8 @@ import re
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.iam import validate_iam_identifiers
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import account_id_from_arn
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import caller_account_id
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import partition_of
@@ -317,7 +318,7 @@ def main():
     problems = input_problems(module.params)
     if problems:
         module.fail_json(msg="; ".join(problems))
-    iam = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
+    iam = aws_retries.client(module, "iam")
     try:
         result = run(module, iam)
     except AnsibleAWSError as error:
