@@ -33,6 +33,7 @@ test can assert that the faults happened. Requests that are not AWS calls
 import http.client
 import http.server
 import random
+import sys
 import threading
 import time
 from urllib.parse import urlsplit
@@ -161,6 +162,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        """A client that gave up on its request (a read timeout, then a retry) is not an error of the proxy."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class FaultProxy:
