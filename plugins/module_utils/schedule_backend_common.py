@@ -67,6 +67,8 @@ MANAGED_BY_TAG = "awsops:ssm:managed-by"
 MANAGED_BY_VALUE = "awsops.ssm"
 INTERNAL_TAG_PREFIX = "awsops:ssm:"
 ACTIONS = ("start", "stop")
+
+
 def parse_input(text):
     """A target's Input (JSON text) as a dict; what is not JSON is shown as it is."""
     try:

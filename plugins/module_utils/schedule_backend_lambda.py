@@ -570,7 +570,9 @@ class LambdaBackend(ScheduleBackend):
             cascade = [("permission", sid) for sid in inventory.statements]
             return [
                 Change("delete", "function", self.group, before, None, cascade=cascade),
-                Change("create", "function", self.group, None, dict(after, tags=user_tags(tags)), {"function": request, "zip": package.zip_bytes, "tags": tags}),
+                Change(
+                    "create", "function", self.group, None, dict(after, tags=user_tags(tags)), {"function": request, "zip": package.zip_bytes, "tags": tags}
+                ),
             ]
         resend = before["state"] == "UpdateFailed"  # Lambda kept the code and configuration before the failed update: send both again
         change_request = {
@@ -735,7 +737,8 @@ class LambdaBackend(ScheduleBackend):
         existing = outcome.existing
         current = function_view(existing["Configuration"], existing.get("Tags"))
         differs = any(current[key] != change.after[key] for key in FUNCTION_CONFIGURATION_KEYS)
-        self._update_function(change.request["function"] if differs else None, change.request["zip"] if current["code_sha256"] != change.after["code_sha256"] else None)
+        code_differs = current["code_sha256"] != change.after["code_sha256"]
+        self._update_function(change.request["function"] if differs else None, change.request["zip"] if code_differs else None)
         missing = dict((key, value) for key, value in change.request["tags"].items() if (existing.get("Tags") or {}).get(key) != value)
         if missing:
             call(self.functions, "tag_resource", Resource=existing["Configuration"]["FunctionArn"], Tags=missing)
@@ -761,7 +764,9 @@ class LambdaBackend(ScheduleBackend):
         if change.action in ("update", "delete"):
             delete_call(self.functions, "remove_permission", FunctionName=self.group, StatementId=change.name)
         if change.action in ("create", "update"):
-            request = dict(FunctionName=self.group, StatementId=change.name, Action=INVOKE_ACTION, Principal=EVENTS_PRINCIPAL, SourceArn=change.after["source_arn"])
+            request = dict(
+                FunctionName=self.group, StatementId=change.name, Action=INVOKE_ACTION, Principal=EVENTS_PRINCIPAL, SourceArn=change.after["source_arn"]
+            )
             # "already exists" for the very statement asked for: the retry of an AddPermission whose answer was lost.
             create_or_adopt(
                 lambda: call(self.functions, "add_permission", **request),

@@ -158,7 +158,9 @@ def create_schedule(client, request, new_group=False):
 
 def create_schedule_group(client, request):
     """CreateScheduleGroup; the group's ARN (an existing one's when the create finds it there)."""
-    outcome = create_or_adopt(lambda: call(client, "create_schedule_group", **request), has_code("ConflictException"), lambda _error: get_schedule_group(client, request["Name"]))
+    outcome = create_or_adopt(
+        lambda: call(client, "create_schedule_group", **request), has_code("ConflictException"), lambda _error: get_schedule_group(client, request["Name"])
+    )
     return outcome.existing["Arn"] if outcome.adopted else outcome.response["ScheduleGroupArn"]
 
 

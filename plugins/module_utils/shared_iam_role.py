@@ -157,7 +157,8 @@ class SharedRole:
             policy_names = list(spec.get("inline_policies") or {})
             for policy_name in policy_names:
                 wanted = spec["inline_policies"][policy_name]
-                reads.append(lambda policy_name=policy_name, skip=(wanted is None and keeps_none): None if skip else get_inline_policy(client, name, policy_name))
+                skip = wanted is None and keeps_none
+                reads.append(lambda policy_name=policy_name, skip=skip: None if skip else get_inline_policy(client, name, policy_name))
             answers = read_together(*reads)
             self.attached = answers[0]
             self.inline = dict(zip(policy_names, answers[1:]))

@@ -270,7 +270,10 @@ def holds(profile_name):
 def attach(client, spec, profile_name, instance_id):
     """AssociateIamInstanceProfile; IncorrectState ("existing association") with this very profile is its own retry."""
     create_or_adopt(
-        lambda: associate_profile(client, spec, instance_id), has_code("IncorrectState"), lambda _error: association_of(client, instance_id), holds(profile_name)
+        lambda: associate_profile(client, spec, instance_id),
+        has_code("IncorrectState"),
+        lambda _error: association_of(client, instance_id),
+        holds(profile_name),
     )
 
 
@@ -286,7 +289,9 @@ def replace(client, spec, profile_name, instance_id, association_id):
 
 def detach(client, instance_id, association_id):
     """DisassociateIamInstanceProfile; a retry after a lost answer finds the association gone."""
-    confirm(lambda: disassociate_profile(client, association_id), has_code("InvalidAssociationID.NotFound"), lambda: association_of(client, instance_id) is None)
+    confirm(
+        lambda: disassociate_profile(client, association_id), has_code("InvalidAssociationID.NotFound"), lambda: association_of(client, instance_id) is None
+    )
 
 
 # ---- pure logic ----

@@ -19,13 +19,13 @@ description:
     about eighteen times to do so; use it for keys other than this one.
   - The key is tagged C(awsops:ssm:managed-by=awsops.ssm). A key that the alias names without that tag was not created
     by this collection; the module refuses to change it and O(state=absent) leaves it alone.
-  - No key is left unreachable. A key it creates is also tagged C(awsops:ssm:key-alias) (its alias) and
+  - "No key is left unreachable. A key it creates is also tagged C(awsops:ssm:key-alias) (its alias) and
     C(awsops:ssm:create-token) (a marker of the run that created it). Before it creates a key for an alias that names
     none, it looks at the keys of the region that no alias names (C(ListKeys), C(ListAliases), C(ListResourceTags) of
-    each): a key of its own for this alias, left by a run that stopped between creating the key and its alias, is
-    adopted (reconciled and given the alias) rather than another key created, and any further such key is scheduled
+    each), and a key of its own for this alias, left by a run that stopped between creating the key and its alias, is
+    adopted (reconciled and given the alias) rather than another key created; any further such key is scheduled
     for deletion. C(CreateKey) is never sent twice blindly - when its answer is lost, the keys created since are looked
-    at for the run's marker, and the key found is used.
+    at for the run's marker, and the key found is used."
 author:
   - awsops.ssm maintainers (@awsops)
 options:

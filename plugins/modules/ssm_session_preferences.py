@@ -387,7 +387,9 @@ def ensure_present(module, client, document, current, desired):
     if document is None:
         if module.check_mode:
             return True, "1", desired
-        outcome = create_or_adopt(lambda: create_document(client, serialize_content(desired)), has_code("DocumentAlreadyExists"), lambda _error: get_document(client))
+        outcome = create_or_adopt(
+            lambda: create_document(client, serialize_content(desired)), has_code("DocumentAlreadyExists"), lambda _error: get_document(client)
+        )
         if not outcome.adopted:
             return True, outcome.response["DocumentVersion"], desired
         # It exists after all: the create's answer was lost and its retry found it, or another run created it first.

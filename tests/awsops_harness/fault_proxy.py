@@ -89,7 +89,11 @@ def error_reply(protocol, status, code, message):
         )
         return status, {"Content-Type": "text/xml"}, body.encode()
     if protocol == "ec2":
-        body = "<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>%s</RequestID></Response>" % (code, message, request_id)
+        body = "<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>%s</RequestID></Response>" % (
+            code,
+            message,
+            request_id,
+        )
         return status, {"Content-Type": "text/xml"}, body.encode()
     body = "<Error><Code>%s</Code><Message>%s</Message><RequestId>%s</RequestId></Error>" % (code, message, request_id)
     return status, {"Content-Type": "application/xml"}, body.encode()

@@ -571,7 +571,8 @@ def markdown_table(report, left="collection", right="baseline", title="collectio
                 continue
             a = ours["phases"][phase]
             b = (theirs or {}).get("phases", {}).get(phase)
-            wall = "%.1f / %s (%s)" % (a["wall_seconds"], "%.1f" % b["wall_seconds"] if b else "-", fmt(ratio(a["wall_seconds"], b["wall_seconds"])) if b else "-")
+            theirs_wall = ("%.1f" % b["wall_seconds"], fmt(ratio(a["wall_seconds"], b["wall_seconds"]))) if b else ("-", "-")
+            wall = "%.1f / %s (%s)" % ((a["wall_seconds"],) + theirs_wall)
             cells = [record["case"], titles[phase], wall] + [
                 pair(a, b, key) for key in ("cpu_seconds_per_target", "peak_rss_mb", "module_invocations", "api_calls", "write_calls", "changed_total")
             ]
@@ -719,7 +720,8 @@ def main(argv=None):
             for system, message in failed.items():
                 failures.append("%s, %s: %s" % (case["label"], system, message))
                 print("   FAILED (%s): %s" % (system, message[:3000]), flush=True)
-            record = {"case": case["label"], "n": case["n"], "targets": case.get("targets", 1), "instances": case["instances"], "systems": results, "ratios": {}}
+            record = {"case": case["label"], "n": case["n"], "targets": case.get("targets", 1), "instances": case["instances"], "systems": results}
+            record["ratios"] = {}
             if "collection" in results and "baseline" in results:
                 for phase in results["collection"]["phases"]:
                     ours, theirs = results["collection"]["phases"][phase], results["baseline"]["phases"].get(phase)

@@ -117,7 +117,11 @@ def test_drift_is_repaired_and_check_mode_predicts_it(ansible, aws):
 
 def orphan(kms, created_by_run):
     """A key this collection created for the alias and never aliased (a run killed between CreateKey and CreateAlias)."""
-    tags = [{"TagKey": MANAGED_BY[0], "TagValue": MANAGED_BY[1]}, {"TagKey": ALIAS_TAG[0], "TagValue": ALIAS_TAG[1]}, {"TagKey": CREATE_TOKEN_TAG, "TagValue": created_by_run}]
+    tags = [
+        {"TagKey": MANAGED_BY[0], "TagValue": MANAGED_BY[1]},
+        {"TagKey": ALIAS_TAG[0], "TagValue": ALIAS_TAG[1]},
+        {"TagKey": CREATE_TOKEN_TAG, "TagValue": created_by_run},
+    ]
     return kms.create_key(Description="Encrypts Session Manager session data and logs (awsops.ssm)", Tags=tags)["KeyMetadata"]
 
 

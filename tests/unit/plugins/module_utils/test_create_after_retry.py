@@ -198,7 +198,8 @@ def test_a_deletion_whose_answer_was_lost_is_done(stubbed):
 def test_create_document_already_existing_goes_on_with_the_document_read_back(stubbed):
     ssm, stubber = stubbed("ssm")
     desired = build_preferences_content({"idle_session_timeout": 30})
-    stubber.add_client_error("create_document", "DocumentAlreadyExists", "Document with same name SSM-SessionManagerRunShell already exists", response_meta=RETRIED)
+    message = "Document with same name SSM-SessionManagerRunShell already exists"
+    stubber.add_client_error("create_document", "DocumentAlreadyExists", message, response_meta=RETRIED)
     document = {"Name": "SSM-SessionManagerRunShell", "DocumentVersion": "1", "Content": serialize_content(desired), "DocumentType": "Session",
                 "DocumentFormat": "JSON", "Status": "Active"}
     stubber.add_response("get_document", document, {"Name": "SSM-SessionManagerRunShell", "DocumentFormat": "JSON"})
@@ -295,7 +296,8 @@ def lambda_backend(stubbed):
 def test_create_log_group_already_existing_and_ours_gets_its_retention(lambda_backend):
     made, stubbers = lambda_backend
     stubbers["logs"].add_client_error("create_log_group", "ResourceAlreadyExistsException", "The specified log group already exists", response_meta=RETRIED)
-    stubbers["logs"].add_response("describe_log_groups", {"logGroups": [{"logGroupName": LOG_GROUP, "arn": LOG_GROUP_ARN + ":*"}]}, {"logGroupNamePrefix": LOG_GROUP})
+    listed = {"logGroups": [{"logGroupName": LOG_GROUP, "arn": LOG_GROUP_ARN + ":*"}]}
+    stubbers["logs"].add_response("describe_log_groups", listed, {"logGroupNamePrefix": LOG_GROUP})
     stubbers["logs"].add_response("list_tags_for_resource", {"tags": dict(OURS)}, {"resourceArn": LOG_GROUP_ARN})
     stubbers["logs"].add_response("put_retention_policy", {}, {"logGroupName": LOG_GROUP, "retentionInDays": 90})
     made._apply_log_group(None, Change("create", "log_group", LOG_GROUP, None, {}, {"tags": dict(OURS)}))
@@ -372,8 +374,8 @@ def test_an_update_in_progress_is_waited_for_not_taken_for_a_conflict(lambda_bac
     made, stubbers = lambda_backend
     stubbers["lambda"].add_client_error("add_permission", "ResourceConflictException",
                                         "The operation cannot be performed at this time. An update is in progress for resource: " + FUNCTION_ARN, 409)
-    stubbers["lambda"].add_response("add_permission", {"Statement": "{}"}, {"FunctionName": GROUP, "StatementId": "s", "Action": "lambda:InvokeFunction",
-                                                                           "Principal": "events.amazonaws.com", "SourceArn": ANY})
+    expected = {"FunctionName": GROUP, "StatementId": "s", "Action": "lambda:InvokeFunction", "Principal": "events.amazonaws.com", "SourceArn": ANY}
+    stubbers["lambda"].add_response("add_permission", {"Statement": "{}"}, expected)
     after = {"sid": "s", "principal": "events.amazonaws.com", "action": "lambda:InvokeFunction", "source_arn": "arn:aws:events:us-east-1:123456789012:rule/s"}
     made._apply_permission(None, Change("create", "permission", "s", None, after, {"replace": False}))
     assert fake_time.sleeps == [1]

@@ -31,7 +31,6 @@ from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
-from ansible_collections.awsops.ssm.plugins.module_utils import schedule_backend_common
 from ansible_collections.awsops.ssm.plugins.module_utils import schedule_backend_lambda as lb
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import validate_schedules
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import PlanError

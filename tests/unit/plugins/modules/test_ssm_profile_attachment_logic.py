@@ -274,5 +274,3 @@ def test_only_an_unknown_instance_profile_is_waited_for():
     assert module.profile_not_known_yet(client_error("InvalidParameterValue", "Invalid IAM Instance Profile name", "AssociateIamInstanceProfile"))
     assert not module.profile_not_known_yet(client_error("InvalidParameterValue", "bad instance id", "AssociateIamInstanceProfile"))
     assert not module.profile_not_known_yet(client_error("IncorrectState", "already associated", "AssociateIamInstanceProfile"))
-
-
