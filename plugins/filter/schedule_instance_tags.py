@@ -14,7 +14,8 @@ description:
     modules use it. Schedules with C(state=absent) are left out; disabled ones count (they exist in AWS and may be enabled there).
   - The role C(awsops.ssm.instance_scheduler) hands this to M(awsops.ssm.ssm_scheduler_roles), so the automation role may
     start and stop only the instances its schedules target.
-  - The schedules must be valid (see the filter C(awsops.ssm.schedule_problems)); an invalid list fails with its problems.
+  - The schedules must be valid (M(awsops.ssm.ssm_preflight) checks them first in the playbooks and roles); an invalid list fails
+    with its problems.
 positional: _input
 options:
   _input:
@@ -66,7 +67,7 @@ def schedule_instance_tags(schedules, tag_key=DEFAULTS["tag_key"]):
     """The filter: {tag key: [values]} of the present schedules."""
     try:
         # Only the tags are read; the scheduler backend's checks accept every list that a backend accepts.
-        return scheduled_instance_tags(validate_schedules(schedules, defaults={"tag_key": tag_key}))
+        return scheduled_instance_tags(validate_schedules(schedules, defaults={"tag_key": tag_key}, option="instance_scheduler_schedules"))
     except ScheduleError as error:
         raise AnsibleFilterError("awsops.ssm.schedule_instance_tags: the schedules are not valid: %s" % error, orig_exc=error)
 

@@ -37,7 +37,6 @@ sends them.
 """
 
 import json
-import re
 import uuid
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -50,15 +49,14 @@ from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import has_
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import send_once
 from ansible_collections.awsops.ssm.plugins.module_utils.idempotent_create import confirm
 from ansible_collections.awsops.ssm.plugins.module_utils.idempotent_create import create_or_adopt
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import DELETION_WINDOW_RANGE
 from ansible_collections.awsops.ssm.plugins.module_utils.parallel_reads import read_all
 from ansible_collections.awsops.ssm.plugins.module_utils.parallel_reads import read_together
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import INTERNAL_TAG_PREFIX
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import MANAGED_BY_TAG
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import MANAGED_BY_VALUE
 
-ALIAS = re.compile(r"alias/[a-zA-Z0-9/_-]{1,250}")
 POLICY_NAME = "default"  # the only key policy name KMS has
-DELETION_WINDOW_DAYS = (7, 30)
 ALIAS_TAG = "awsops:ssm:key-alias"
 CREATE_TOKEN_TAG = "awsops:ssm:create-token"
 
@@ -69,29 +67,6 @@ class KMSErrorHandler(AWSErrorHandler):
     @classmethod
     def _is_missing(cls):
         return is_boto3_error_code("NotFoundException")
-
-
-# ---- input ----
-
-
-def alias_problem(option, value):
-    if not ALIAS.fullmatch(value) or value.startswith("alias/aws/"):
-        return "%s: %r is not a KMS alias name of your own (alias/NAME; letters, digits, / _ -; not alias/aws/...)" % (option, value)
-    return None
-
-
-def tag_problems(option, tags):
-    reserved = sorted(key for key in tags if key.startswith(INTERNAL_TAG_PREFIX) or key.startswith("aws:"))
-    if reserved:
-        return ["%s: %s are reserved tag keys (awsops:ssm:* and aws:* are set by this collection and AWS)" % (option, ", ".join(reserved))]
-    return []
-
-
-def deletion_window_problem(option, value):
-    low, high = DELETION_WINDOW_DAYS
-    if low <= value <= high:
-        return None
-    return "%s: %s is not a number of days from %d to %d" % (option, value, low, high)
 
 
 # ---- thin API wrappers: "not found is None" and the error message in one place (retries: aws_retries) ----
@@ -415,7 +390,7 @@ def _key_state_is(client, key_id, wanted):
     return lambda: (describe_key(client, key_id) or {}).get("KeyState") in wanted
 
 
-def apply_steps(client, steps, create_request=None, known_key_ids=(), deletion_window_days=DELETION_WINDOW_DAYS[0]):
+def apply_steps(client, steps, create_request=None, known_key_ids=(), deletion_window_days=DELETION_WINDOW_RANGE[0]):
     """Sends the steps; returns the metadata of a key it created (else None)."""
     created = None
     for operation, request in steps:

@@ -154,20 +154,16 @@ deleted:
   elements: str
 """
 
-import re
-
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.iam import validate_iam_identifiers
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import account_id_from_arn
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import caller_account_id
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import partition_of
-from ansible_collections.awsops.ssm.plugins.module_utils.input_checks import check_kms_key_arn
-from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import check_tag_key
-from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import check_tag_value
-from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import show
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
+from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import INVOKER_ROLE_NAMES
 from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import automation_role_policy
 from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import automation_trust_policy
 from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import invoker_policy
@@ -178,13 +174,16 @@ from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies impo
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import SharedRole
 
 POLICY_PREFIX = "awsops-ssm-scheduler-"
-DEFAULT_INVOKER_ROLE_NAMES = {"scheduler": "SSMSchedulerInvokerRole", "lambda": "SSMSchedulerLambdaRole"}
+DEFAULT_INVOKER_ROLE_NAMES = INVOKER_ROLE_NAMES
 DESCRIPTIONS = {
     "automation": "Assumed by SSM Automation to start and stop office-hours EC2 instances (awsops.ssm)",
     "scheduler": "EventBridge Scheduler execution role that starts office-hours SSM automations (awsops.ssm)",
     "lambda": "Execution role of the office-hours Lambda function that starts SSM automations (awsops.ssm)",
 }
-FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+# input_rules field -> this module's option
+OPTIONS = dict(
+    (field, field) for field in ("backend", "automation_role_name", "invoker_role_name", "function_name", "kms_key_arns", "instance_tags", "tags")
+)
 
 
 def invoker_role_name(params):
@@ -198,33 +197,9 @@ def instance_tags(params):
     return dict((key, [values] if isinstance(values, str) else values) for key, values in params["instance_tags"].items())
 
 
-def _instance_tag_problems(tags):
-    problems = []
-    for key, values in (tags or {}).items():
-        problems.append(check_tag_key("instance_tags", key))
-        option = "instance_tags.%s" % key
-        if not isinstance(values, list) or not values:
-            problems.append("%s: expected a tag value or a non-empty list of tag values, got %s" % (option, show(values)))
-            continue
-        problems.extend(check_tag_value(option, value) for value in values)
-    return problems
-
-
 def input_problems(params):
     """Every problem with the options, each naming the option and the accepted form."""
-    problems = []
-    for option, name in (("automation_role_name", params["automation_role_name"]), ("invoker_role_name", invoker_role_name(params))):
-        problem = validate_iam_identifiers("role", name=name)
-        if problem:
-            problems.append("%s: %s" % (option, problem))
-    if params["automation_role_name"] == invoker_role_name(params):
-        problems.append("invoker_role_name: %r is also the automation role's name; the two roles must differ" % invoker_role_name(params))
-    for arn in params["kms_key_arns"]:
-        problems.append(check_kms_key_arn("kms_key_arns", arn))
-    problems.extend(_instance_tag_problems(instance_tags(params)))
-    if not FUNCTION_NAME.fullmatch(params["function_name"]):
-        problems.append("function_name: %r is not a Lambda function name (1-64 letters, digits, - or _)" % params["function_name"])
-    return [problem for problem in problems if problem]
+    return check_input(options_of(params, OPTIONS), OPTIONS).problems
 
 
 def role_spec(name, description, policy_name, params, partition):

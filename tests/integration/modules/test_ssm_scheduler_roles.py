@@ -195,12 +195,12 @@ def test_instance_tags_limit_start_and_stop_to_the_listed_values(ansible, aws):
     [
         ({"automation_role_name": "r" * 65}, "automation_role_name: "),
         ({"invoker_role_name": "bad name"}, "invoker_role_name: "),
-        ({"invoker_role_name": AUTOMATION}, "invoker_role_name: 'SSMSchedulerAutomationRole' is also the automation role's name"),
-        ({"kms_key_arns": ["alias/ebs"]}, "kms_key_arns: 'alias/ebs' is not a KMS key ARN"),
+        ({"invoker_role_name": AUTOMATION}, 'automation_role_name: "SSMSchedulerAutomationRole" is also the name of the scheduler backend\'s invoker role'),
+        ({"kms_key_arns": ["alias/ebs"]}, 'kms_key_arns[0]: "alias/ebs" is not a KMS key ARN'),
         ({"instance_tags": {"aws:reserved": ["x"]}}, "instance_tags: \"aws:reserved\" is not usable as a tag key"),
         ({"instance_tags": {"Service": []}}, "instance_tags.Service: expected a tag value or a non-empty list of tag values, got []"),
         ({"instance_tags": {"Service": ["test", ""]}}, "instance_tags.Service: \"\" is not usable as a tag value"),
-        ({"backend": "lambda", "function_name": "bad name"}, "function_name: 'bad name' is not a Lambda function name"),
+        ({"backend": "lambda", "function_name": "bad name"}, 'function_name: "bad name" is not a Lambda function name'),
         ({"backend": "cron"}, "backend"),
     ],
 )

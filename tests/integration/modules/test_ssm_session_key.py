@@ -170,10 +170,10 @@ def test_a_key_that_is_not_ours_is_refused_and_kept(ansible, aws):
 @pytest.mark.parametrize(
     "args, message",
     [
-        ({"alias": "ssm-sessions"}, "alias: 'ssm-sessions' is not a KMS alias name of your own (alias/NAME"),
-        ({"alias": "alias/aws/ssm"}, "alias: 'alias/aws/ssm' is not a KMS alias name of your own"),
+        ({"alias": "ssm-sessions"}, 'alias: "ssm-sessions" is not a KMS alias name of your own; expected alias/NAME'),
+        ({"alias": "alias/aws/ssm"}, 'alias: "alias/aws/ssm" is not a KMS alias name of your own'),
         ({"deletion_window_days": 3}, "deletion_window_days: 3 is not a number of days from 7 to 30"),
-        ({"tags": {"awsops:ssm:managed-by": "me"}}, "tags: awsops:ssm:managed-by are reserved tag keys"),
+        ({"tags": {"awsops:ssm:managed-by": "me"}}, 'tags: "awsops:ssm:managed-by" starts with awsops:ssm:, which awsops.ssm keeps for its own tags'),
     ],
 )
 def test_bad_input_fails_before_any_call(ansible, args, message):

@@ -147,10 +147,10 @@ def test_adopted_role_is_never_deleted(ansible, aws):
 @pytest.mark.parametrize(
     "args, message",
     [
-        ({"name": "r" * 65}, "name: Length of role name may not exceed 64"),
-        ({"name": ROLE, "log_group_name": "bad name!"}, "log_group_name: 'bad name!' is not a log group name"),
-        ({"name": ROLE, "kms_key_arn": "alias/ssm"}, "kms_key_arn: 'alias/ssm' is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)"),
-        ({"name": ROLE, "s3_bucket": "Bad_Bucket"}, "s3_bucket: 'Bad_Bucket' is not an S3 bucket name"),
+        ({"name": "r" * 65}, 'name: "%s" is not an IAM role name; expected 1-64 letters' % ("r" * 65)),
+        ({"name": ROLE, "log_group_name": "bad name!"}, 'log_group_name: "bad name!" is not a log group name'),
+        ({"name": ROLE, "kms_key_arn": "alias/ssm"}, 'kms_key_arn: "alias/ssm" is not a KMS key ARN; expected arn:aws:kms:REGION:ACCOUNT:key/KEY-ID'),
+        ({"name": ROLE, "s3_bucket": "Bad_Bucket"}, 's3_bucket: "Bad_Bucket" is not an S3 bucket name'),
         ({"name": ROLE, "path": "no-slashes"}, "path: "),
     ],
 )
