@@ -259,6 +259,19 @@ def client(module, service):
     return connection
 
 
+def session_client(session, service, endpoint_url=None):
+    """A client of a boto3 session (the controller's reads, no module), with the same retry layer.
+
+    Raises ValueError naming the variable when the retry settings are not valid.
+    """
+    settings, problems = settings_from_environment()
+    if problems:
+        raise ValueError("; ".join(problems))
+    connection = session.client(service, endpoint_url=endpoint_url, config=client_config(settings))
+    install(connection, settings)
+    return connection
+
+
 def backoff_delay(attempt, jitter=random.random):
     """The wait before attempt+1 after a non-throttling failure, as botocore's standard backoff."""
     return jitter() * min(0.05 * 2 ** (attempt - 1), MAX_WAIT)

@@ -73,7 +73,7 @@ def connection_options(region, profile=None, endpoint_url=None, credentials=None
 
 
 def boto3_client(service, options):
-    """A boto3 client from connection_options() (for the controller-side reads of the pre-flight)."""
+    """A boto3 client from connection_options() (for the controller-side reads of the pre-flight), retried as every client (aws_retries)."""
     import boto3
 
     # botocore reads AWS_SECURITY_TOKEN itself: only an assumed role's credentials are given explicitly.
@@ -81,7 +81,7 @@ def boto3_client(service, options):
     if options.get("access_key"):
         credentials = dict(aws_access_key_id=options["access_key"], aws_secret_access_key=options["secret_key"], aws_session_token=options["session_token"])
     session = boto3.session.Session(profile_name=options.get("profile"), region_name=options["region"], **credentials)
-    return session.client(service, endpoint_url=options.get("endpoint_url"))
+    return aws_retries.session_client(session, service, endpoint_url=options.get("endpoint_url"))
 
 
 def assume_role(options, role_arn, session_name=ASSUMED_SESSION_NAME, duration=ASSUMED_DURATION_SECONDS):

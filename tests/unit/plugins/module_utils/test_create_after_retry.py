@@ -21,11 +21,14 @@ import copy
 import json
 
 import boto3
+import botocore.endpoint
+import botocore.exceptions
 import pytest
 from botocore.stub import ANY
 from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils import schedule_backend_lambda as lb
 from ansible_collections.awsops.ssm.plugins.module_utils import schedule_backend_scheduler as sb
 from ansible_collections.awsops.ssm.plugins.module_utils import session_key
@@ -35,7 +38,11 @@ from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common
 from ansible_collections.awsops.ssm.plugins.module_utils.session_preferences import build_preferences_content
 from ansible_collections.awsops.ssm.plugins.module_utils.session_preferences import serialize_content
 from ansible_collections.awsops.ssm.plugins.modules import ssm_profile_attachment
+from ansible_collections.awsops.ssm.plugins.modules import ssm_session_log_bucket
+from ansible_collections.awsops.ssm.plugins.modules import ssm_session_log_group
 from ansible_collections.awsops.ssm.plugins.modules import ssm_session_preferences
+
+from awsops_harness.wire_stub import WireStub
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -379,3 +386,123 @@ def test_an_update_in_progress_is_waited_for_not_taken_for_a_conflict(lambda_bac
     after = {"sid": "s", "principal": "events.amazonaws.com", "action": "lambda:InvokeFunction", "source_arn": "arn:aws:events:us-east-1:123456789012:rule/s"}
     made._apply_permission(None, Change("create", "permission", "s", None, after, {"replace": False}))
     assert fake_time.sleeps == [1]
+
+
+# ---- the session log destinations, through our own modules: logs:CreateLogGroup, s3:CreateBucket ----
+
+
+SESSION_LOG_GROUP = "/aws/ssm/sessions"
+SESSION_LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/ssm/sessions"
+SESSION_BUCKET = "example-session-logs"
+
+
+def session_log_group_params(**changes):
+    params = dict(name=SESSION_LOG_GROUP, state="present", retention_days=365, kms_key_arn=None, tags={"Team": "a"}, purge_tags=True, adopt=False)
+    params.update(changes)
+    return params
+
+
+def answer_session_log_group(stubber, tags, retention=None):
+    group = {"logGroupName": SESSION_LOG_GROUP, "arn": SESSION_LOG_GROUP_ARN + ":*", "logGroupArn": SESSION_LOG_GROUP_ARN}
+    if retention:
+        group["retentionInDays"] = retention
+    stubber.add_response("describe_log_groups", {"logGroups": [group]}, {"logGroupNamePrefix": SESSION_LOG_GROUP})
+    stubber.add_response("list_tags_for_resource", {"tags": tags}, {"resourceArn": SESSION_LOG_GROUP_ARN})
+
+
+def test_session_log_group_already_existing_after_retry_gets_its_retention(stubbed):
+    logs, stubber = stubbed("logs")
+    stubber.add_response("describe_log_groups", {"logGroups": []}, {"logGroupNamePrefix": SESSION_LOG_GROUP})
+    stubber.add_client_error("create_log_group", "ResourceAlreadyExistsException", "The specified log group already exists", response_meta=RETRIED,
+                             expected_params={"logGroupName": SESSION_LOG_GROUP, "tags": dict(OURS, Team="a")})
+    answer_session_log_group(stubber, dict(OURS, Team="a"))  # the first attempt made it, with its tags; no retention yet
+    stubber.add_response("put_retention_policy", {}, {"logGroupName": SESSION_LOG_GROUP, "retentionInDays": 365})
+    answer_session_log_group(stubber, dict(OURS, Team="a"), retention=365)  # the result's view, with the ARN
+    result = ssm_session_log_group.run(FakeModule({}), logs, session_log_group_params())
+    assert result["changed"] and result["actions"] == ["create_log_group", "put_retention_policy"]
+    assert result["log_group"]["retention_days"] == 365 and result["ours"]
+
+
+def test_session_log_group_made_meanwhile_by_someone_else_fails_and_is_not_taken(stubbed):
+    logs, stubber = stubbed("logs")
+    stubber.add_response("describe_log_groups", {"logGroups": []}, {"logGroupNamePrefix": SESSION_LOG_GROUP})
+    stubber.add_client_error("create_log_group", "ResourceAlreadyExistsException", "The specified log group already exists", response_meta=RETRIED)
+    answer_session_log_group(stubber, {"Owner": "someone"})
+    with pytest.raises(AnsibleAWSError, match="created meanwhile, not by awsops.ssm"):
+        ssm_session_log_group.run(FakeModule({}), logs, session_log_group_params())
+
+
+def test_session_log_group_on_the_wire_a_lost_reply_then_already_exists(monkeypatch):
+    """Below botocore's retry loop: CreateLogGroup carried out and its reply lost, the retry answered 'already exists'."""
+    waited = []
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", waited.append)
+    monkeypatch.setattr(aws_retries, "monotonic", lambda: float(sum(waited)))
+    settings = aws_retries.RetrySettings()
+    logs = boto3.client("logs", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing",
+                        config=aws_retries.client_config(settings))
+    aws_retries.install(logs, settings)
+    wire = WireStub(logs)
+    group = {"logGroupName": SESSION_LOG_GROUP, "arn": SESSION_LOG_GROUP_ARN + ":*", "logGroupArn": SESSION_LOG_GROUP_ARN}
+    wire.answer_json({"logGroups": []})
+    wire.raise_error(botocore.exceptions.ConnectionClosedError(endpoint_url="https://logs.us-east-1.amazonaws.com/"))
+    wire.answer_error(400, "ResourceAlreadyExistsException", "The specified log group already exists")
+    wire.answer_json({"logGroups": [group]})
+    wire.answer_json({"tags": dict(OURS, Team="a")})
+    wire.answer_json({})
+    wire.answer_json({"logGroups": [dict(group, retentionInDays=365)]})
+    wire.answer_json({"tags": dict(OURS, Team="a")})
+    result = ssm_session_log_group.run(FakeModule({}), logs, session_log_group_params())
+    assert result["actions"] == ["create_log_group", "put_retention_policy"]
+    assert wire.sent == ["DescribeLogGroups", "CreateLogGroup", "CreateLogGroup", "DescribeLogGroups", "ListTagsForResource",
+                         "PutRetentionPolicy", "DescribeLogGroups", "ListTagsForResource"]
+    assert len(waited) == 1  # one backoff, before the retry of the create
+
+
+def session_bucket_params(**changes):
+    params = dict(name=SESSION_BUCKET, state="present", kms_key_arn="", tags={"Team": "a"}, purge_tags=True, adopt=False)
+    params.update(changes)
+    return params
+
+
+def test_session_log_bucket_already_owned_by_you_after_retry_is_finished(stubbed):
+    s3, stubber = stubbed("s3")
+    module = FakeModule({})
+    module.region = "eu-west-1"  # outside us-east-1 a CreateBucket of a bucket you own answers BucketAlreadyOwnedByYou
+    stubber.add_client_error("get_bucket_location", "NoSuchBucket", "The specified bucket does not exist", 404)
+    create = {"Bucket": SESSION_BUCKET, "ObjectOwnership": "BucketOwnerEnforced", "CreateBucketConfiguration": {"LocationConstraint": "eu-west-1"}}
+    stubber.add_client_error("create_bucket", "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.",
+                             409, response_meta=RETRIED, expected_params=create)
+    # Read back: the first attempt made it, untagged and unconfigured (the run's next steps never came).
+    stubber.add_response("get_bucket_location", {"LocationConstraint": "eu-west-1"}, {"Bucket": SESSION_BUCKET})
+    stubber.add_client_error("get_bucket_tagging", "NoSuchTagSet", "The TagSet does not exist", 404)
+    stubber.add_client_error("get_bucket_encryption", "ServerSideEncryptionConfigurationNotFoundError", "none", 404)
+    stubber.add_client_error("get_public_access_block", "NoSuchPublicAccessBlockConfiguration", "none", 404)
+    stubber.add_response("get_bucket_ownership_controls", {"OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}},
+                         {"Bucket": SESSION_BUCKET})
+    stubber.add_client_error("get_bucket_policy", "NoSuchBucketPolicy", "none", 404)
+    for operation in ("put_bucket_tagging", "put_public_access_block", "put_bucket_encryption", "put_bucket_policy"):
+        stubber.add_response(operation, {}, dict(ANY_BUCKET_REQUEST[operation], Bucket=SESSION_BUCKET))
+    result = ssm_session_log_bucket.run(module, s3, session_bucket_params())
+    assert result["actions"] == ["create_bucket", "put_bucket_tagging", "put_public_access_block", "put_bucket_encryption", "put_bucket_policy"]
+    assert result["ours"] and result["changed"]
+
+
+def test_session_log_bucket_someone_else_tagged_meanwhile_is_not_taken(stubbed):
+    s3, stubber = stubbed("s3")
+    module = FakeModule({})
+    module.region = "eu-west-1"
+    stubber.add_client_error("get_bucket_location", "NoSuchBucket", "The specified bucket does not exist", 404)
+    stubber.add_client_error("create_bucket", "BucketAlreadyOwnedByYou", "you already own it", 409, response_meta=RETRIED)
+    stubber.add_response("get_bucket_location", {"LocationConstraint": "eu-west-1"}, {"Bucket": SESSION_BUCKET})
+    stubber.add_response("get_bucket_tagging", {"TagSet": [{"Key": "Owner", "Value": "someone"}]}, {"Bucket": SESSION_BUCKET})
+    with pytest.raises(AnsibleAWSError, match="created meanwhile, not by awsops.ssm"):
+        ssm_session_log_bucket.run(module, s3, session_bucket_params())
+
+
+ANY_BUCKET_REQUEST = {
+    "put_bucket_tagging": {"Tagging": {"TagSet": [{"Key": "Team", "Value": "a"}, {"Key": "awsops:ssm:managed-by", "Value": "awsops.ssm"}]}},
+    "put_public_access_block": {"PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                                                                   "RestrictPublicBuckets": True}},
+    "put_bucket_encryption": {"ServerSideEncryptionConfiguration": ANY},
+    "put_bucket_policy": {"Policy": ANY},
+}
