@@ -38,6 +38,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import settings_from_environment
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import assume_role
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import boto3_client
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import connection_options
@@ -147,6 +148,8 @@ class ActionModule(ActionBase):
             checks.append(checked)
             values[component] = self._plain(component_values, checked.parsed)
         problems = [problem for checked in checks for problem in checked.problems]
+        # The retry bound of every AWS call of the run (environment variables, read by each client; aws_retries).
+        problems.extend(settings_from_environment()[1])
         if problems:
             raise Refused(*problems)
 

@@ -19,6 +19,10 @@ options:
         (one in a zone without daylight saving time, two in a zone with it) and the function acts only within 15 minutes after the real
         local time, so local times hold all year. Each rule may invoke the function through one permission statement scoped to its ARN
         (C(AWS:SourceArn)). The function logs to C(/aws/lambda/<group>), created with a retention of 90 days.
+      - With C(lambda), each create or update of the function waits until it is C(Active) and its last update C(Successful)
+        (at most 60 seconds); a function that Lambda leaves C(Failed) fails the task with Lambda's C(StateReason), and the
+        next run deletes it and creates it again with its permission statements (a Failed function cannot be repaired
+        otherwise); after a failed update the next run sends configuration and code again.
     type: str
     choices: [scheduler, lambda]
     default: scheduler

@@ -19,7 +19,7 @@ try:
 except ImportError:
     UnknownRegionError = None  # AnsibleAWSModule reports a missing botocore
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 
 ASSUMED_SESSION_NAME = "awsops-ssm"
 ASSUMED_DURATION_SECONDS = 3600
@@ -73,7 +73,7 @@ def connection_options(region, profile=None, endpoint_url=None, credentials=None
 
 
 def boto3_client(service, options):
-    """A boto3 client from connection_options() (for the controller-side reads of the pre-flight)."""
+    """A boto3 client from connection_options() (for the controller-side reads of the pre-flight), retried as every client (aws_retries)."""
     import boto3
 
     # botocore reads AWS_SECURITY_TOKEN itself: only an assumed role's credentials are given explicitly.
@@ -81,7 +81,7 @@ def boto3_client(service, options):
     if options.get("access_key"):
         credentials = dict(aws_access_key_id=options["access_key"], aws_secret_access_key=options["secret_key"], aws_session_token=options["session_token"])
     session = boto3.session.Session(profile_name=options.get("profile"), region_name=options["region"], **credentials)
-    return session.client(service, endpoint_url=options.get("endpoint_url"))
+    return aws_retries.session_client(session, service, endpoint_url=options.get("endpoint_url"))
 
 
 def assume_role(options, role_arn, session_name=ASSUMED_SESSION_NAME, duration=ASSUMED_DURATION_SECONDS):
@@ -97,7 +97,7 @@ def account_id_from_arn(arn):
 
 def caller_account_id(module):
     """The account the credentials act in: one sts:GetCallerIdentity read."""
-    sts = module.client("sts", retry_decorator=AWSRetry.jittered_backoff())
+    sts = aws_retries.client(module, "sts")
     try:
         return sts.get_caller_identity()["Account"]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:

@@ -24,8 +24,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 
 from ansible_collections.awsops.ssm.plugins.module_utils import schedule_backend_lambda
 from ansible_collections.awsops.ssm.plugins.module_utils import schedule_backend_scheduler
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import error_code
 from ansible_collections.awsops.ssm.plugins.module_utils.session_log_bucket import bucket_location
-from ansible_collections.awsops.ssm.plugins.module_utils.session_log_group import error_code
 
 UNREADABLE = ("AccessDenied", "AllAccessDisabled", "403")
 

@@ -22,6 +22,7 @@ The interface (see ``ScheduleBackend``)::
     backend.apply(inventory, changes)            # only when not in check mode
     backend.resource_names(schedule)   -> {"start": name or None, "stop": name or None}
     backend.deployed_actions(inventory) -> [DeployedAction]  # what the info module reports
+    backend.status(inventory) -> dict                        # and what else it reports (a function's state)
 
 ``schedules`` are ``office_hours.Schedule`` objects (built with the
 module's ``backend`` and ``group``), including listed ones with state
@@ -48,12 +49,6 @@ carry its marker (a tag or, where AWS allows no tags, the description), and
 
 import copy
 import json
-import time
-
-try:
-    import botocore.exceptions
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore
 
 # settings, as the modules build them:
 SETTINGS = (
@@ -76,20 +71,6 @@ MANAGED_BY_TAG = "awsops:ssm:managed-by"
 MANAGED_BY_VALUE = "awsops.ssm"
 INTERNAL_TAG_PREFIX = "awsops:ssm:"
 ACTIONS = ("start", "stop")
-# A role IAM has just created or changed reaches Scheduler and Lambda within seconds, rarely a minute.
-ROLE_PROPAGATION_DELAYS = (2, 4, 8, 16, 20)
-
-
-def send_when_role_ready(send, role_not_ready, delays=ROLE_PROPAGATION_DELAYS):
-    """send(), sent again after each delay while the service answers that it cannot assume the role yet."""
-    for delay in tuple(delays) + (None,):
-        try:
-            return send()
-        except botocore.exceptions.ClientError as error:
-            if delay is None or not role_not_ready(error):
-                raise
-            time.sleep(delay)
-    return None
 
 
 def parse_input(text):
@@ -194,6 +175,10 @@ class ScheduleBackend(object):
 
     def deployed_actions(self, inventory):
         raise NotImplementedError
+
+    def status(self, inventory):
+        """What the info module reports besides the schedules (the lambda backend: its function's state)."""
+        return {}
 
 
 def after_view(before, changes):

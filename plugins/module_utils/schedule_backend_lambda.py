@@ -44,13 +44,23 @@ never deleted.
 
 import json
 
+try:
+    import botocore.exceptions
+except ImportError:
+    pass  # AnsibleAWSModule reports a missing botocore
+
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_cron import format_days_of_week
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import error_code
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import error_message
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import has_code
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import resend_while
+from ansible_collections.awsops.ssm.plugins.module_utils.idempotent_create import create_or_adopt
 from ansible_collections.awsops.ssm.plugins.module_utils.lambda_package import LAMBDA_ENVIRONMENT
 from ansible_collections.awsops.ssm.plugins.module_utils.lambda_package import LAMBDA_HANDLER
 from ansible_collections.awsops.ssm.plugins.module_utils.lambda_package import LAMBDA_RUNTIME
@@ -69,10 +79,10 @@ from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import DeployedAction
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import Inventory
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import PlanError
-from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import ROLE_PROPAGATION_DELAYS
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import ScheduleBackend
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import parse_input
-from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import send_when_role_ready
+from ansible_collections.awsops.ssm.plugins.module_utils.parallel_reads import read_all
+from ansible_collections.awsops.ssm.plugins.module_utils.parallel_reads import read_together
 
 LOG_RETENTION_DAYS = 90
 FUNCTION_TIMEOUT = 60
@@ -84,7 +94,9 @@ TARGET_RETRY_POLICY = {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 90
 EVENTS_PRINCIPAL = "events.amazonaws.com"
 INVOKE_ACTION = "lambda:InvokeFunction"
 MARKER_PREFIX = "Managed by awsops.ssm: function "
-# A role created a moment ago may not yet be assumable by Lambda (IAM is eventually consistent).
+# How long a write waits for the function to become Active / its update Successful: at most a minute.
+FUNCTION_WAIT = {"Delay": 1, "MaxAttempts": 60}
+FUNCTION_CONFIGURATION_KEYS = ("runtime", "handler", "role", "timeout", "memory_size", "description", "environment")
 
 
 def log_group_name(group):
@@ -111,6 +123,12 @@ def user_tags(tags):
     return dict((key, value) for key, value in (tags or {}).items() if not key.startswith(INTERNAL_TAG_PREFIX))
 
 
+def log_group_arn(log_group):
+    """The log group's ARN without the ":*" DescribeLogGroups appends."""
+    arn = log_group["arn"]
+    return arn[:-2] if arn.endswith(":*") else arn
+
+
 def account_of_role(role_arn):
     return role_arn.split(":")[4]
 
@@ -121,62 +139,92 @@ class LambdaErrorHandler(AWSErrorHandler):
         return is_boto3_error_code("ResourceNotFoundException")
 
 
-# ---- thin API wrappers: retries and "not found is None" in one place ----
+# ---- thin API wrappers: "not found is None" in one place (retries: aws_retries) ----
 
 
 @LambdaErrorHandler.list_error_handler("describe the log group")
-@AWSRetry.jittered_backoff()
 def describe_log_group(client, name):
     pages = client.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=name).build_full_result()
     return next((group for group in pages["logGroups"] if group["logGroupName"] == name), None)
 
 
 @LambdaErrorHandler.list_error_handler("list the tags of the log group", {})
-@AWSRetry.jittered_backoff()
 def log_group_tags(client, arn):
     return client.list_tags_for_resource(resourceArn=arn)["tags"]
 
 
 @LambdaErrorHandler.list_error_handler("get the function")
-@AWSRetry.jittered_backoff()
 def get_function(client, name):
     return client.get_function(FunctionName=name)
 
 
 @LambdaErrorHandler.list_error_handler("get the function's policy")
-@AWSRetry.jittered_backoff()
 def get_policy_statements(client, name):
     return json.loads(client.get_policy(FunctionName=name)["Policy"]).get("Statement", [])
 
 
 @LambdaErrorHandler.list_error_handler("list the rules")
-@AWSRetry.jittered_backoff()
 def list_rules(client, prefix):
     return client.get_paginator("list_rules").paginate(NamePrefix=prefix).build_full_result()["Rules"]
 
 
 @LambdaErrorHandler.list_error_handler("list the targets of the rule", [])
-@AWSRetry.jittered_backoff()
 def list_targets(client, rule):
     return client.get_paginator("list_targets_by_rule").paginate(Rule=rule).build_full_result()["Targets"]
 
 
+def update_in_progress(error):
+    """Lambda's ResourceConflictException for a function still being created or updated (not "already exists")."""
+    return error_code(error) == "ResourceConflictException" and "already exist" not in error_message(error).lower()
+
+
 @LambdaErrorHandler.common_error_handler("write the lambda backend's resources")
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["ResourceConflictException"])
 def call(client, operation, **kwargs):
-    return getattr(client, operation)(**kwargs)
+    """A write; sent again while the function is still being updated."""
+    return resend_while(lambda: getattr(client, operation)(**kwargs), update_in_progress)
 
 
 @LambdaErrorHandler.deletion_error_handler("delete a resource of the lambda backend")
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["ResourceConflictException"])
 def delete_call(client, operation, **kwargs):
-    getattr(client, operation)(**kwargs)
+    resend_while(lambda: getattr(client, operation)(**kwargs), update_in_progress)
     return True
 
 
-@LambdaErrorHandler.common_error_handler("wait for the update of the function")
+def function_problem(name, configuration, seconds):
+    """Why the function is not usable, from its configuration: a Failed state or update, or a wait that ran out."""
+    if configuration.get("State") == "Failed":
+        return "the Lambda function %s is Failed (%s): %s" % (name, configuration.get("StateReasonCode"), configuration.get("StateReason"))
+    if configuration.get("LastUpdateStatus") == "Failed":
+        return "the last update of the Lambda function %s Failed (%s): %s" % (
+            name,
+            configuration.get("LastUpdateStatusReasonCode"),
+            configuration.get("LastUpdateStatusReason"),
+        )
+    return "the Lambda function %s is not ready after %d seconds (State %s, LastUpdateStatus %s)" % (
+        name,
+        seconds,
+        configuration.get("State"),
+        configuration.get("LastUpdateStatus"),
+    )
+
+
+def wait_for_function(client, name, waiter_name):
+    """botocore's function_active_v2 / function_updated_v2 waiter, bounded (FUNCTION_WAIT); Failed fails with the reason."""
+    try:
+        client.get_waiter(waiter_name).wait(FunctionName=name, WaiterConfig=dict(FUNCTION_WAIT))
+    except botocore.exceptions.WaiterError as error:
+        answer = error.last_response or {}
+        if "Error" in answer and "Configuration" not in answer:
+            raise AnsibleAWSError(message="Failed to wait for the Lambda function %s: %s" % (name, answer["Error"].get("Message")), exception=error)
+        raise AnsibleAWSError(message=function_problem(name, answer.get("Configuration") or {}, FUNCTION_WAIT["Delay"] * FUNCTION_WAIT["MaxAttempts"]))
+
+
+def wait_until_active(client, name):
+    wait_for_function(client, name, "function_active_v2")
+
+
 def wait_for_update(client, name):
-    client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    wait_for_function(client, name, "function_updated_v2")
 
 
 def check_entries(answer, description):
@@ -190,19 +238,21 @@ def check_entries(answer, description):
 
 def role_not_ready(error):
     """Lambda's answer when it cannot (yet) assume the function's role."""
-    details = error.response.get("Error", {})
-    return details.get("Code") == "InvalidParameterValueException" and "role" in details.get("Message", "").lower()
-
-
-@AWSRetry.jittered_backoff()
-def _send(client, operation, **kwargs):
-    return getattr(client, operation)(**kwargs)
+    return error_code(error) == "InvalidParameterValueException" and "role" in error_message(error).lower()
 
 
 @LambdaErrorHandler.common_error_handler("create the function")
-def create_function(client, delays=ROLE_PROPAGATION_DELAYS, **request):
-    """CreateFunction, waiting for a role that IAM has not propagated to Lambda yet."""
-    return send_when_role_ready(lambda: _send(client, "create_function", **request), role_not_ready, delays)
+def create_function(client, **request):
+    """CreateFunction, sent again while Lambda cannot assume a role that IAM has not propagated yet."""
+    return resend_while(lambda: client.create_function(**request), role_not_ready)
+
+
+def function_exists(error):
+    return error_code(error) == "ResourceConflictException" and "already exist" in error_message(error).lower()
+
+
+def statement_exists(error):
+    return error_code(error) == "ResourceConflictException" and "already exists" in error_message(error).lower()
 
 
 # ---- the resources as this backend compares and shows them ----
@@ -215,9 +265,24 @@ def log_group_view(name, retention, tags=None):
     return view
 
 
+def function_state(configuration):
+    """Failed (Lambda could not create it: it must be made again), UpdateFailed (its last update failed), or Active.
+
+    Pending, Inactive and an update InProgress are Active here: they need nothing
+    from this backend (a write waits for the function first). A CreateFunction
+    request (the planned function) has no State: Active.
+    """
+    if configuration.get("State") == "Failed":
+        return "Failed"
+    if configuration.get("LastUpdateStatus") == "Failed":
+        return "UpdateFailed"
+    return "Active"
+
+
 def function_view(configuration, tags):
     """The fields this backend manages, from GetFunction's Configuration or a CreateFunction request."""
     return {
+        "state": function_state(configuration),
         "name": configuration.get("FunctionName"),
         "runtime": configuration.get("Runtime"),
         "handler": configuration.get("Handler"),
@@ -277,10 +342,9 @@ class LambdaBackend(ScheduleBackend):
 
     def __init__(self, module, settings):
         super(LambdaBackend, self).__init__(module, settings)
-        retry = AWSRetry.jittered_backoff()
-        self.logs = module.client("logs", retry_decorator=retry)
-        self.functions = module.client("lambda", retry_decorator=retry)
-        self.events = module.client("events", retry_decorator=retry)
+        self.logs = aws_retries.client(module, "logs")
+        self.functions = aws_retries.client(module, "lambda")
+        self.events = aws_retries.client(module, "events")
         self.group = settings["group"]
         self.log_group = log_group_name(self.group)
 
@@ -298,32 +362,45 @@ class LambdaBackend(ScheduleBackend):
     # ---- read ----
 
     def read(self):
+        """The log group, the function and the rules read at the same time, then every rule's targets at the same time."""
         inventory = LambdaInventory()
-        inventory.log_group = describe_log_group(self.logs, self.log_group)
-        if inventory.log_group:
-            inventory.log_group_tags = log_group_tags(self.logs, self._log_group_arn(inventory))
+        (log_group, log_tags), (function, statements), rules = read_together(self._read_log_group, self._read_function, self._read_rules)
+        inventory.log_group, inventory.log_group_tags = log_group, log_tags
+        if log_group:
             inventory.add("log_group", self.log_group, self._current_log_group_view(inventory))
-        inventory.function = get_function(self.functions, self.group)
-        if inventory.function:
-            inventory.add("function", self.group, function_view(inventory.function["Configuration"], inventory.function.get("Tags")))
-            if self._function_is_ours(inventory):
-                for statement in get_policy_statements(self.functions, self.group) or []:
-                    view = permission_view(statement)
-                    inventory.statements[view["sid"]] = view
-                    inventory.add("permission", view["sid"], view)
-        for rule in list_rules(self.events, self.group + "-") or []:
+        inventory.function = function
+        if function:
+            inventory.add("function", self.group, function_view(function["Configuration"], function.get("Tags")))
+            for statement in statements or []:
+                view = permission_view(statement)
+                inventory.statements[view["sid"]] = view
+                inventory.add("permission", view["sid"], view)
+        ours = []
+        for rule in rules:
             owner = schedule_of_rule(self.group, rule["Name"], rule.get("Description"))
             if owner is None:
                 inventory.foreign_rules.add(rule["Name"])
-                continue
-            targets = list_targets(self.events, rule["Name"])
+            else:
+                ours.append((rule, owner))
+        for (rule, owner), targets in zip(ours, read_all(lambda entry: list_targets(self.events, entry[0]["Name"]), ours)):
             inventory.rules[rule["Name"]] = (owner[0], owner[1], rule, targets)
             inventory.add("rule", rule["Name"], rule_view(rule, targets))
         return inventory
 
+    def _read_log_group(self):
+        log_group = describe_log_group(self.logs, self.log_group)
+        return log_group, (log_group_tags(self.logs, log_group_arn(log_group)) if log_group else None)
+
+    def _read_function(self):
+        function = get_function(self.functions, self.group)
+        ours = bool(function) and (function.get("Tags") or {}).get(MANAGED_BY_TAG) == MANAGED_BY_VALUE
+        return function, (get_policy_statements(self.functions, self.group) if ours else None)
+
+    def _read_rules(self):
+        return list_rules(self.events, self.group + "-") or []
+
     def _log_group_arn(self, inventory):
-        arn = inventory.log_group["arn"]
-        return arn[:-2] if arn.endswith(":*") else arn
+        return log_group_arn(inventory.log_group)
 
     def _current_log_group_view(self, inventory):
         return log_group_view(self.log_group, inventory.log_group.get("retentionInDays"), inventory.log_group_tags)
@@ -434,15 +511,23 @@ class LambdaBackend(ScheduleBackend):
         deleted = sorted(name for name in inventory.rules if name not in kept and name not in wanted)
 
         changes = []
+        statements = inventory.statements
         if wanted or kept:
             changes.extend(self._plan_log_group(inventory))
-            changes.extend(self._plan_function(inventory, wanted, kept))
+            function_changes = self._plan_function(inventory, wanted, kept)
+            changes.extend(function_changes)
+            if any(change.action == "delete" for change in function_changes):
+                # A Failed function is made again, without its policy: every statement of ours is added again.
+                statements = {}
+                for name in sorted(kept):
+                    if name not in wanted and name in inventory.statements:
+                        changes.append(Change("create", "permission", name, None, inventory.statements[name], {"replace": False}))
         for name in sorted(wanted):
-            changes.extend(self._plan_rule(inventory, name, *wanted[name]))
+            changes.extend(self._plan_rule(inventory, name, *wanted[name], statements=statements))
         for name in deleted:
             changes.append(Change("delete", "rule", name, inventory.get("rule", name), None, {"targets": self._target_ids(inventory, name)}))
-            if name in inventory.statements:
-                changes.append(Change("delete", "permission", name, inventory.statements[name], None))
+            if name in statements:
+                changes.append(Change("delete", "permission", name, statements[name], None))
         return changes
 
     def _plan_log_group(self, inventory):
@@ -479,13 +564,25 @@ class LambdaBackend(ScheduleBackend):
         after = function_view(dict(request, CodeSha256=package.code_sha256), after_tags)
         if before == after:
             return []
-        configuration_keys = ("runtime", "handler", "role", "timeout", "memory_size", "description", "environment")
+        if before["state"] == "Failed":
+            # Lambda could not create it; such a function cannot be repaired, only deleted and created again (its policy goes with it).
+            tags = self._new_tags() if self.settings["tags"] is not None else dict(inventory.function.get("Tags") or {})
+            cascade = [("permission", sid) for sid in inventory.statements]
+            return [
+                Change("delete", "function", self.group, before, None, cascade=cascade),
+                Change(
+                    "create", "function", self.group, None, dict(after, tags=user_tags(tags)), {"function": request, "zip": package.zip_bytes, "tags": tags}
+                ),
+            ]
+        resend = before["state"] == "UpdateFailed"  # Lambda kept the code and configuration before the failed update: send both again
         change_request = {
-            "configuration": request if any(before[key] != after[key] for key in configuration_keys) else None,
-            "zip": package.zip_bytes if before["code_sha256"] != after["code_sha256"] else None,
+            "configuration": request if resend or any(before[key] != after[key] for key in FUNCTION_CONFIGURATION_KEYS) else None,
+            "zip": package.zip_bytes if resend or before["code_sha256"] != after["code_sha256"] else None,
             "arn": inventory.function["Configuration"]["FunctionArn"],
             "set": to_set,
             "remove": to_remove,
+            "wait_first": inventory.function["Configuration"].get("LastUpdateStatus") == "InProgress"
+            or inventory.function["Configuration"].get("State") == "Pending",
         }
         return [Change("update", "function", self.group, before, after, change_request)]
 
@@ -494,7 +591,7 @@ class LambdaBackend(ScheduleBackend):
         gate = event.get("gate") if isinstance(event, dict) else None
         return [gate["timezone"]] if isinstance(gate, dict) and gate.get("timezone") else []
 
-    def _plan_rule(self, inventory, name, rule, target):
+    def _plan_rule(self, inventory, name, rule, target, statements):
         changes = []
         after = rule_view(rule, [target])
         before = inventory.get("rule", name)
@@ -508,7 +605,7 @@ class LambdaBackend(ScheduleBackend):
             }
             changes.append(Change("update", "rule", name, before, after, request))
         permission = {"sid": name, "principal": EVENTS_PRINCIPAL, "action": INVOKE_ACTION, "source_arn": self.rule_arn(inventory, name)}
-        current = inventory.statements.get(name)
+        current = statements.get(name)
         if current != permission:
             action = "create" if current is None else "update"
             changes.append(Change(action, "permission", name, current, permission, {"replace": current is not None}))
@@ -558,6 +655,22 @@ class LambdaBackend(ScheduleBackend):
             ))
         return actions
 
+    def status(self, inventory):
+        """The function's state as Lambda reports it (None when there is none): a Failed function runs no start or stop."""
+        if not inventory.function:
+            return {"function": None}
+        configuration = inventory.function["Configuration"]
+        return {
+            "function": {
+                "name": self.group,
+                "state": configuration.get("State"),
+                "state_reason": configuration.get("StateReason"),
+                "last_update_status": configuration.get("LastUpdateStatus"),
+                "last_update_status_reason": configuration.get("LastUpdateStatusReason"),
+                "ok": function_state(configuration) == "Active",
+            }
+        }
+
     # ---- apply ----
 
     def apply(self, inventory, changes):
@@ -566,7 +679,13 @@ class LambdaBackend(ScheduleBackend):
 
     def _apply_log_group(self, inventory, change):
         if change.action == "create":
-            call(self.logs, "create_log_group", logGroupName=self.log_group, tags=change.request["tags"])
+            outcome = create_or_adopt(
+                lambda: call(self.logs, "create_log_group", logGroupName=self.log_group, tags=change.request["tags"]),
+                has_code("ResourceAlreadyExistsException"),
+                lambda _error: describe_log_group(self.logs, self.log_group),
+            )
+            if outcome.adopted and (log_group_tags(self.logs, log_group_arn(outcome.existing)) or {}).get(MANAGED_BY_TAG) != MANAGED_BY_VALUE:
+                return  # made meanwhile by Lambda or by hand: used as it is, never reconfigured
             call(self.logs, "put_retention_policy", logGroupName=self.log_group, retentionInDays=LOG_RETENTION_DAYS)
         elif change.action == "update":
             if change.request["retention"]:
@@ -581,23 +700,48 @@ class LambdaBackend(ScheduleBackend):
 
     def _apply_function(self, inventory, change):
         if change.action == "create":
-            request = dict(change.request["function"], Code={"ZipFile": change.request["zip"]}, Tags=change.request["tags"])
-            create_function(self.functions, **request)
+            self._create_function(change)
         elif change.action == "update":
             request = change.request
-            if request["configuration"]:
-                configuration = dict(request["configuration"])
-                call(self.functions, "update_function_configuration", **configuration)
-                if request["zip"]:
-                    wait_for_update(self.functions, self.group)
-            if request["zip"]:
-                call(self.functions, "update_function_code", FunctionName=self.group, ZipFile=request["zip"])
+            if request.get("wait_first"):
+                wait_for_update(self.functions, self.group)
+            self._update_function(request["configuration"], request["zip"])
             if request["remove"]:
                 call(self.functions, "untag_resource", Resource=request["arn"], TagKeys=request["remove"])
             if request["set"]:
                 call(self.functions, "tag_resource", Resource=request["arn"], Tags=request["set"])
         else:
             delete_call(self.functions, "delete_function", FunctionName=self.group)
+
+    def _update_function(self, configuration, zip_bytes):
+        """UpdateFunctionConfiguration and/or UpdateFunctionCode, each followed by the wait until its update is Successful."""
+        if configuration:
+            call(self.functions, "update_function_configuration", **configuration)
+            wait_for_update(self.functions, self.group)
+        if zip_bytes:
+            call(self.functions, "update_function_code", FunctionName=self.group, ZipFile=zip_bytes)
+            wait_for_update(self.functions, self.group)
+
+    def _create_function(self, change):
+        """CreateFunction, then the wait until it is Active; a function of ours found there instead is made what was asked."""
+        request = dict(change.request["function"], Code={"ZipFile": change.request["zip"]}, Tags=change.request["tags"])
+        outcome = create_or_adopt(
+            lambda: create_function(self.functions, **request),
+            function_exists,
+            lambda _error: get_function(self.functions, self.group),
+            is_ours=lambda function: (function.get("Tags") or {}).get(MANAGED_BY_TAG) == MANAGED_BY_VALUE,
+        )
+        wait_until_active(self.functions, self.group)
+        if not outcome.adopted:
+            return
+        existing = outcome.existing
+        current = function_view(existing["Configuration"], existing.get("Tags"))
+        differs = any(current[key] != change.after[key] for key in FUNCTION_CONFIGURATION_KEYS)
+        code_differs = current["code_sha256"] != change.after["code_sha256"]
+        self._update_function(change.request["function"] if differs else None, change.request["zip"] if code_differs else None)
+        missing = dict((key, value) for key, value in change.request["tags"].items() if (existing.get("Tags") or {}).get(key) != value)
+        if missing:
+            call(self.functions, "tag_resource", Resource=existing["Configuration"]["FunctionArn"], Tags=missing)
 
     def _apply_rule(self, inventory, change):
         if change.action == "delete":
@@ -620,12 +764,13 @@ class LambdaBackend(ScheduleBackend):
         if change.action in ("update", "delete"):
             delete_call(self.functions, "remove_permission", FunctionName=self.group, StatementId=change.name)
         if change.action in ("create", "update"):
-            call(
-                self.functions,
-                "add_permission",
-                FunctionName=self.group,
-                StatementId=change.name,
-                Action=INVOKE_ACTION,
-                Principal=EVENTS_PRINCIPAL,
-                SourceArn=change.after["source_arn"],
+            request = dict(
+                FunctionName=self.group, StatementId=change.name, Action=INVOKE_ACTION, Principal=EVENTS_PRINCIPAL, SourceArn=change.after["source_arn"]
+            )
+            # "already exists" for the very statement asked for: the retry of an AddPermission whose answer was lost.
+            create_or_adopt(
+                lambda: call(self.functions, "add_permission", **request),
+                statement_exists,
+                lambda _error: next((st for st in get_policy_statements(self.functions, self.group) or [] if st.get("Sid") == change.name), None),
+                is_ours=lambda statement: permission_view(statement) == change.after,
             )

@@ -38,11 +38,15 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import error_code
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import has_code
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import resend_while
+from ansible_collections.awsops.ssm.plugins.module_utils.idempotent_create import create_or_adopt
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import build_automation_request
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import target_input
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import ACTIONS
@@ -53,15 +57,13 @@ from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import DeployedAction
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import Inventory
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import PlanError
-from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import ROLE_PROPAGATION_DELAYS
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import ScheduleBackend
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import parse_input
-from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import send_when_role_ready
+from ansible_collections.awsops.ssm.plugins.module_utils.parallel_reads import read_all
 
 MARKER_PREFIX = "Managed by awsops.ssm: "
 RETRY_POLICY = {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600}
 FLEXIBLE_TIME_WINDOW = {"Mode": "OFF"}
-# A role created a moment ago may not yet be assumable by Scheduler (IAM is eventually consistent).
 
 
 def universal_target_arn(partition):
@@ -92,41 +94,35 @@ class SchedulerErrorHandler(AWSErrorHandler):
         return is_boto3_error_code("ResourceNotFoundException")
 
 
-# ---- thin API wrappers: retries and "not found is None" in one place ----
+# ---- thin API wrappers: "not found is None" in one place (retries: aws_retries) ----
 
 
 @SchedulerErrorHandler.list_error_handler("list the schedules of the group")
-@AWSRetry.jittered_backoff()
 def list_schedules(client, group):
     return client.get_paginator("list_schedules").paginate(GroupName=group).build_full_result()["Schedules"]
 
 
 @SchedulerErrorHandler.list_error_handler("get schedule")
-@AWSRetry.jittered_backoff()
 def get_schedule(client, group, name):
     return client.get_schedule(GroupName=group, Name=name)
 
 
 @SchedulerErrorHandler.list_error_handler("get schedule group")
-@AWSRetry.jittered_backoff()
 def get_schedule_group(client, group):
     return client.get_schedule_group(Name=group)
 
 
 @SchedulerErrorHandler.list_error_handler("list the tags of the schedule group", {})
-@AWSRetry.jittered_backoff()
 def list_tags(client, arn):
     return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(ResourceArn=arn)["Tags"])
 
 
 @SchedulerErrorHandler.common_error_handler("write to EventBridge Scheduler")
-@AWSRetry.jittered_backoff()
 def call(client, operation, **kwargs):
     return getattr(client, operation)(**kwargs)
 
 
 @SchedulerErrorHandler.deletion_error_handler("delete from EventBridge Scheduler")
-@AWSRetry.jittered_backoff()
 def delete_call(client, operation, **kwargs):
     getattr(client, operation)(**kwargs)
     return True
@@ -134,25 +130,38 @@ def delete_call(client, operation, **kwargs):
 
 def role_not_ready(error):
     """Scheduler's answer when it cannot (yet) assume the execution role."""
-    details = error.response.get("Error", {})
-    return details.get("Code") == "ValidationException" and "role" in details.get("Message", "").lower()
+    return error_code(error) == "ValidationException" and "role" in aws_retries.error_message(error).lower()
 
 
-@AWSRetry.jittered_backoff()
-def _send(client, operation, **kwargs):
-    return getattr(client, operation)(**kwargs)
-
-
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["ResourceNotFoundException"])
-def _send_to_new_group(client, operation, **kwargs):
-    return getattr(client, operation)(**kwargs)
+def not_ready(new_group):
+    """Scheduler not ready yet: a role it cannot assume yet, or (in a group just created) a group it does not know yet."""
+    return lambda error: role_not_ready(error) or (new_group and error_code(error) == "ResourceNotFoundException")
 
 
 @SchedulerErrorHandler.common_error_handler("write the schedule")
-def write_schedule(client, operation, new_group=False, delays=ROLE_PROPAGATION_DELAYS, **kwargs):
-    """CreateSchedule/UpdateSchedule, waiting for a role IAM has not propagated yet (and for a new group)."""
-    send = _send_to_new_group if new_group else _send
-    return send_when_role_ready(lambda: send(client, operation, **kwargs), role_not_ready, delays)
+def write_schedule(client, operation, new_group=False, **kwargs):
+    """CreateSchedule/UpdateSchedule, sent again while Scheduler cannot assume a role IAM has not propagated yet (or see a new group)."""
+    return resend_while(lambda: getattr(client, operation)(**kwargs), not_ready(new_group))
+
+
+def create_schedule(client, request, new_group=False):
+    """CreateSchedule; "already exists" for a schedule of ours is its own retry: what differs is then updated."""
+    outcome = create_or_adopt(
+        lambda: write_schedule(client, "create_schedule", new_group=new_group, **request),
+        has_code("ConflictException"),
+        lambda _error: get_schedule(client, request["GroupName"], request["Name"]),
+        is_ours=lambda schedule: is_ours(schedule.get("Description")),
+    )
+    if outcome.adopted and schedule_view(outcome.existing) != schedule_view(request):
+        write_schedule(client, "update_schedule", **request)
+
+
+def create_schedule_group(client, request):
+    """CreateScheduleGroup; the group's ARN (an existing one's when the create finds it there)."""
+    outcome = create_or_adopt(
+        lambda: call(client, "create_schedule_group", **request), has_code("ConflictException"), lambda _error: get_schedule_group(client, request["Name"])
+    )
+    return outcome.existing["Arn"] if outcome.adopted else outcome.response["ScheduleGroupArn"]
 
 
 # ---- the resource as this backend compares and shows it ----
@@ -207,7 +216,7 @@ class SchedulerBackend(ScheduleBackend):
 
     def __init__(self, module, settings):
         super(SchedulerBackend, self).__init__(module, settings)
-        self.client = module.client("scheduler", retry_decorator=AWSRetry.jittered_backoff())
+        self.client = aws_retries.client(module, "scheduler")
         self.group = settings["group"]
 
     # ---- read ----
@@ -221,12 +230,11 @@ class SchedulerBackend(ScheduleBackend):
         elif listed:
             inventory.group_exists = True
             inventory.group_arn = group_arn_from_schedule_arn(listed[0]["Arn"])
-        for summary in listed:
-            name = summary["Name"]
-            if not name.endswith(tuple("-" + action for action in ACTIONS)):
-                inventory.foreign.add(name)
-                continue
-            schedule = get_schedule(self.client, self.group, name)
+        suffixes = tuple("-" + action for action in ACTIONS)
+        named_like_ours = [summary["Name"] for summary in listed if summary["Name"].endswith(suffixes)]
+        inventory.foreign.update(summary["Name"] for summary in listed if not summary["Name"].endswith(suffixes))
+        # One GetSchedule per schedule, at the same time (parallel_reads), in the listing's order.
+        for name, schedule in zip(named_like_ours, read_all(lambda name: get_schedule(self.client, self.group, name), named_like_ours)):
             if schedule is None:
                 continue  # deleted since the listing
             if is_ours(schedule.get("Description")):
@@ -380,7 +388,7 @@ class SchedulerBackend(ScheduleBackend):
             if change.kind == "group":
                 if change.action == "create":
                     request = dict(change.request, Tags=ansible_dict_to_boto3_tag_list(change.request["Tags"]))
-                    inventory.group_arn = call(self.client, "create_schedule_group", **request)["ScheduleGroupArn"]
+                    inventory.group_arn = create_schedule_group(self.client, request)
                     group_created = True
                 elif change.action == "update":
                     if change.request["remove"]:
@@ -391,7 +399,7 @@ class SchedulerBackend(ScheduleBackend):
                 else:
                     delete_call(self.client, "delete_schedule_group", Name=self.group)
             elif change.action == "create":
-                write_schedule(self.client, "create_schedule", new_group=group_created, **change.request)
+                create_schedule(self.client, change.request, new_group=group_created)
             elif change.action == "update":
                 write_schedule(self.client, "update_schedule", **change.request)
             else:

@@ -36,9 +36,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.awsops.ssm.plugins.module_utils.session_log_group import error_code
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import has_code
+from ansible_collections.awsops.ssm.plugins.module_utils.idempotent_create import create_or_adopt
+from ansible_collections.awsops.ssm.plugins.module_utils.parallel_reads import read_together
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import MANAGED_BY_TAG
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import MANAGED_BY_VALUE
 
@@ -64,11 +65,10 @@ class S3ErrorHandler(AWSErrorHandler):
         return is_boto3_error_code(list(MISSING))
 
 
-# ---- thin API wrappers: retries and "not found is None" in one place ----
+# ---- thin API wrappers: "not found is None" and the error message in one place (retries: aws_retries) ----
 
 
 @S3ErrorHandler.list_error_handler("read the location of the bucket")
-@AWSRetry.jittered_backoff()
 def bucket_location(client, name):
     """The bucket's region, or None when there is no such bucket."""
     constraint = client.get_bucket_location(Bucket=name).get("LocationConstraint")
@@ -76,40 +76,34 @@ def bucket_location(client, name):
 
 
 @S3ErrorHandler.list_error_handler("read the tags of the bucket", {})
-@AWSRetry.jittered_backoff()
 def bucket_tags(client, name):
     return dict((tag["Key"], tag["Value"]) for tag in client.get_bucket_tagging(Bucket=name).get("TagSet", []))
 
 
 @S3ErrorHandler.list_error_handler("read the default encryption of the bucket")
-@AWSRetry.jittered_backoff()
 def bucket_encryption(client, name):
     return client.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]
 
 
 @S3ErrorHandler.list_error_handler("read the public access block of the bucket")
-@AWSRetry.jittered_backoff()
 def public_access_block(client, name):
     return client.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
 
 
 @S3ErrorHandler.list_error_handler("read the object ownership of the bucket")
-@AWSRetry.jittered_backoff()
 def ownership_controls(client, name):
     return client.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"]
 
 
 @S3ErrorHandler.list_error_handler("read the bucket policy")
-@AWSRetry.jittered_backoff()
 def bucket_policy(client, name):
     return json.loads(client.get_bucket_policy(Bucket=name)["Policy"])
 
 
 def call(client, operation, description, **request):
-    """One write, wrapped with retries and the error message of this module."""
+    """One write, with the error message of this module (the client retries it: aws_retries)."""
 
     @S3ErrorHandler.common_error_handler(description)
-    @AWSRetry.jittered_backoff()
     def send():
         return getattr(client, operation)(**request)
 
@@ -215,11 +209,16 @@ def read_bucket(client, name, region, adopt=False):
 
 
 def read_settings(client, state):
-    state.encryption = bucket_encryption(client, state.name)
-    state.public_access_block = public_access_block(client, state.name)
-    rules = (ownership_controls(client, state.name) or {}).get("Rules") or [{}]
+    """The four settings, read at the same time (parallel_reads)."""
+    name = state.name
+    state.encryption, state.public_access_block, ownership, state.policy = read_together(
+        lambda: bucket_encryption(client, name),
+        lambda: public_access_block(client, name),
+        lambda: ownership_controls(client, name),
+        lambda: bucket_policy(client, name),
+    )
+    rules = (ownership or {}).get("Rules") or [{}]
     state.ownership = rules[0].get("ObjectOwnership")
-    state.policy = bucket_policy(client, state.name)
     state.settings_read = True
 
 
@@ -357,7 +356,6 @@ STEP_DESCRIPTIONS = {
 
 
 @S3ErrorHandler.common_error_handler("empty the bucket")
-@AWSRetry.jittered_backoff()
 def empty_bucket(client, name):
     """Deletes every object version and delete marker; returns how many."""
     deleted = 0
@@ -372,26 +370,37 @@ def empty_bucket(client, name):
     return deleted
 
 
+def read_back(client, wanted):
+    """The bucket, with its settings, after a create S3 says is done already; None when there is none."""
+    state = read_bucket(client, wanted.name, wanted.region)
+    if not state.exists:
+        return None
+    if state.region == wanted.region and not state.settings_read and not (state.tags and not state.ours):
+        read_settings(client, state)
+    return state
+
+
 def apply_steps(client, steps, wanted):
     """Sends the steps; returns the steps sent (after a retried create, what still differed)."""
     sent = []
     for position, (operation, request) in enumerate(steps):
         if operation == "empty_bucket":
             empty_bucket(client, wanted.name)
-            sent.append((operation, request))
-            continue
-        try:
+        elif operation != "create_bucket":
             call(client, operation, STEP_DESCRIPTIONS[operation], **request)
-        except AnsibleAWSError as error:
-            if operation != "create_bucket" or error_code(error) != "BucketAlreadyOwnedByYou":
-                raise
-            # The first attempt of a retried CreateBucket made it (outside us-east-1 the retry answers so): read it
-            # back; untagged, it is the one just made, so it is ours to finish; tagged by others, it is not.
-            state = read_bucket(client, wanted.name, wanted.region)
-            if state.tags and not state.ours:
-                raise AnsibleAWSError(message="the bucket %s was created meanwhile, not by awsops.ssm; it is left as it is" % wanted.name)
-            if not state.settings_read:
-                read_settings(client, state)
-            return sent + [steps[position]] + apply_steps(client, plan_present(state, wanted, ours=True), wanted)
+        else:
+            # The first attempt of a retried CreateBucket made it (its answer lost; outside us-east-1 the retry
+            # answers BucketAlreadyOwnedByYou): read it back. Untagged, it is the one just made, so it is ours to
+            # finish; tagged by others, or in another region, it is not.
+            outcome = create_or_adopt(
+                lambda: call(client, operation, STEP_DESCRIPTIONS[operation], **request),
+                has_code("BucketAlreadyOwnedByYou"),
+                lambda _error: read_back(client, wanted),
+            )
+            if outcome.adopted:
+                state = outcome.existing
+                if state.region != wanted.region or (state.tags and not state.ours):
+                    raise AnsibleAWSError(message="the bucket %s was created meanwhile, not by awsops.ssm; it is left as it is" % wanted.name)
+                return sent + [steps[position]] + apply_steps(client, plan_present(state, wanted, ours=True), wanted)
         sent.append((operation, request))
     return sent

@@ -25,9 +25,10 @@ group it has just made: read back, continue with what still differs).
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import has_code
+from ansible_collections.awsops.ssm.plugins.module_utils.idempotent_create import create_or_adopt
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import MANAGED_BY_TAG
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import MANAGED_BY_VALUE
 
@@ -40,11 +41,10 @@ class LogsErrorHandler(AWSErrorHandler):
         return is_boto3_error_code("ResourceNotFoundException")
 
 
-# ---- thin API wrappers: retries and "not found is None" in one place ----
+# ---- thin API wrappers: "not found is None" and the error message in one place (retries: aws_retries) ----
 
 
 @LogsErrorHandler.list_error_handler("describe the log group")
-@AWSRetry.jittered_backoff()
 def describe_log_group(client, name):
     for page in client.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=name):
         for group in page.get("logGroups", []):
@@ -54,16 +54,14 @@ def describe_log_group(client, name):
 
 
 @LogsErrorHandler.list_error_handler("list the tags of the log group", {})
-@AWSRetry.jittered_backoff()
 def list_tags(client, arn):
     return client.list_tags_for_resource(resourceArn=arn).get("tags", {})
 
 
 def call(client, operation, description, **request):
-    """One write, wrapped with retries and the error message of this module."""
+    """One write, with the error message of this module (the client retries it: aws_retries)."""
 
     @LogsErrorHandler.common_error_handler(description)
-    @AWSRetry.jittered_backoff()
     def send():
         return getattr(client, operation)(**request)
 
@@ -218,25 +216,30 @@ STEP_DESCRIPTIONS = {
 }
 
 
-def error_code(error):
-    """The AWS error code of an AnsibleAWSError raised by the wrappers above (None when it has none)."""
-    response = getattr(error.exception, "response", None) or {}
-    return response.get("Error", {}).get("Code")
+def read_back(client, name):
+    """The group as it is after a create AWS says is done already, or None when there is none."""
+    state = read_log_group(client, name)
+    return state if state.exists else None
 
 
 def apply_steps(client, steps, wanted):
     """Sends the steps; returns the steps sent (a retried create leaves only what still differs to send)."""
     sent = []
     for position, (operation, request) in enumerate(steps):
-        try:
+        if operation != "create_log_group":
             call(client, operation, STEP_DESCRIPTIONS[operation], **request)
-        except AnsibleAWSError as error:
-            if operation != "create_log_group" or error_code(error) != "ResourceAlreadyExistsException":
-                raise
-            # The first attempt of a retried CreateLogGroup made the group: read it back and make the rest right.
-            state = read_log_group(client, wanted.name)
-            if not state.ours:
+            sent.append((operation, request))
+            continue
+        # A CreateLogGroup whose first attempt made the group (its answer lost) is answered
+        # ResourceAlreadyExistsException on the retry: read it back and make the rest right.
+        outcome = create_or_adopt(
+            lambda: call(client, operation, STEP_DESCRIPTIONS[operation], **request),
+            has_code("ResourceAlreadyExistsException"),
+            lambda _error: read_back(client, wanted.name),
+        )
+        if outcome.adopted:
+            if not outcome.existing.ours:
                 raise AnsibleAWSError(message="the log group %s was created meanwhile, not by awsops.ssm; it is left as it is" % wanted.name)
-            return sent + [steps[position]] + apply_steps(client, plan_present(state, wanted), wanted)
+            return sent + [steps[position]] + apply_steps(client, plan_present(outcome.existing, wanted), wanted)
         sent.append((operation, request))
     return sent

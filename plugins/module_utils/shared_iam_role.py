@@ -20,7 +20,9 @@ is often several targets (one per region). The rule, in one place:
 
 Reading costs one call per resource: GetRole (with tags), one
 ListAttachedRolePolicies, one GetRolePolicy per regional inline policy and
-one GetInstanceProfile. Nothing is written when nothing differs.
+one GetInstanceProfile, in two round trips (GetRole and GetInstanceProfile
+at the same time, then the policies at the same time). Nothing is written
+when nothing differs.
 
 The value of a region's tag says whether that region keeps an inline policy
 on the role: ``in-use`` (it does, or may: tags written before this rule) or
@@ -33,10 +35,13 @@ import json
 from ansible_collections.amazon.aws.plugins.module_utils.iam import AnsibleIAMError
 from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import has_code
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import resend_while
+from ansible_collections.awsops.ssm.plugins.module_utils.parallel_reads import read_together
 
 MANAGED_BY_TAG = "awsops:ssm:managed-by"
 MANAGED_BY_VALUE = "awsops.ssm"
@@ -65,17 +70,15 @@ def managed_policy_arn(partition, name_or_arn):
     return "arn:%s:iam::aws:policy/%s" % (partition, name_or_arn)
 
 
-# ---- thin API wrappers: retries and "not found is None" in one place ----
+# ---- thin API wrappers: "not found is None" in one place (retries: aws_retries) ----
 
 
 @IAMErrorHandler.list_error_handler("get role")
-@AWSRetry.jittered_backoff()
 def get_role(client, name):
     return client.get_role(RoleName=name)["Role"]
 
 
 @IAMErrorHandler.list_error_handler("list policies attached to role", [])
-@AWSRetry.jittered_backoff()
 def list_attached_policy_arns(client, name):
     paginator = client.get_paginator("list_attached_role_policies")
     policies = paginator.paginate(RoleName=name).build_full_result()["AttachedPolicies"]
@@ -83,34 +86,29 @@ def list_attached_policy_arns(client, name):
 
 
 @IAMErrorHandler.list_error_handler("list inline policies of role", [])
-@AWSRetry.jittered_backoff()
 def list_inline_policy_names(client, name):
     paginator = client.get_paginator("list_role_policies")
     return paginator.paginate(RoleName=name).build_full_result()["PolicyNames"]
 
 
 @IAMErrorHandler.list_error_handler("get inline role policy")
-@AWSRetry.jittered_backoff()
 def get_inline_policy(client, role_name, policy_name):
     document = client.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
     return json.loads(document) if isinstance(document, str) else document
 
 
 @IAMErrorHandler.list_error_handler("get instance profile")
-@AWSRetry.jittered_backoff()
 def get_instance_profile(client, name):
     return client.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
 
 
 @IAMErrorHandler.common_error_handler("call IAM")
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["NoSuchEntity"])
 def call(client, operation, **kwargs):
-    """A write call; NoSuchEntity is retried (IAM is eventually consistent right after a create)."""
-    return getattr(client, operation)(**kwargs)
+    """A write call; sent again while IAM answers NoSuchEntity (it is eventually consistent right after a create)."""
+    return resend_while(lambda: getattr(client, operation)(**kwargs), has_code("NoSuchEntity"))
 
 
 @IAMErrorHandler.deletion_error_handler("delete IAM resource")
-@AWSRetry.jittered_backoff()
 def delete_call(client, operation, **kwargs):
     """A removal: an entity that is already gone is not an error."""
     getattr(client, operation)(**kwargs)
@@ -144,18 +142,26 @@ class SharedRole:
         self.region = region
         self.spec = spec
         self.check_mode = module.check_mode
-        self.role = get_role(client, spec["name"])
+        name = spec["name"]
+        self.role, self.profile = read_together(
+            lambda: get_role(client, name),
+            lambda: get_instance_profile(client, name) if spec.get("instance_profile") else None,
+        )
         self.tags = boto3_tag_list_to_ansible_dict((self.role or {}).get("Tags", []))
-        # Only a role whose managed policies this spec manages needs them read (one call fewer per no-op otherwise).
-        self.attached = list_attached_policy_arns(client, spec["name"]) if self.role and self._manages_policies() else []
+        self.attached = []
         self.inline = {}
         if self.role:
             keeps_none = self.tags.get(region_tag(region)) == IN_USE_WITHOUT_POLICY
-            for policy_name, wanted in (spec.get("inline_policies") or {}).items():
-                self.inline[policy_name] = None if wanted is None and keeps_none else get_inline_policy(client, spec["name"], policy_name)
-        self.profile = None
-        if spec.get("instance_profile"):
-            self.profile = get_instance_profile(client, spec["name"])
+            # Only a role whose managed policies this spec manages needs them read (one call fewer per no-op otherwise).
+            reads = [lambda: list_attached_policy_arns(client, name) if self._manages_policies() else []]
+            policy_names = list(spec.get("inline_policies") or {})
+            for policy_name in policy_names:
+                wanted = spec["inline_policies"][policy_name]
+                skip = wanted is None and keeps_none
+                reads.append(lambda policy_name=policy_name, skip=skip: None if skip else get_inline_policy(client, name, policy_name))
+            answers = read_together(*reads)
+            self.attached = answers[0]
+            self.inline = dict(zip(policy_names, answers[1:]))
         self.before = self.describe()
 
     def _manages_policies(self):

@@ -40,6 +40,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - awsops.ssm.retries
 """
 
 EXAMPLES = r"""
@@ -79,6 +80,35 @@ problems:
   returned: always
   type: list
   elements: str
+function:
+  description:
+    - With backend C(lambda), the function's state as Lambda reports it; null when there is no function.
+    - A function whose C(state) is C(Failed), or whose last update failed, runs no start or stop; the next run of
+      M(awsops.ssm.ssm_automation_schedules) repairs it (a Failed function is deleted and created again).
+  returned: when backend is lambda
+  type: dict
+  contains:
+    name:
+      description: The function's name.
+      type: str
+      sample: instance-scheduler
+    state:
+      description: C(Pending), C(Active), C(Inactive) or C(Failed).
+      type: str
+      sample: Active
+    state_reason:
+      description: Why the function is in that state (Lambda's C(StateReason)), or null.
+      type: str
+    last_update_status:
+      description: C(Successful), C(InProgress) or C(Failed).
+      type: str
+      sample: Successful
+    last_update_status_reason:
+      description: Why the last update failed (Lambda's C(LastUpdateStatusReason)), or null.
+      type: str
+    ok:
+      description: Whether the function can run (neither it nor its last update Failed).
+      type: bool
 schedules:
   description: The schedules of this collection, by name.
   returned: always
@@ -176,7 +206,9 @@ def main():
         inventory = backend.read()
     except AnsibleAWSError as error:
         module.fail_json_aws_error(error)
-    module.exit_json(changed=False, **report(backend.deployed_actions(inventory), params["backend"], params["group"], params["count"]))
+    result = report(backend.deployed_actions(inventory), params["backend"], params["group"], params["count"])
+    result.update(backend.status(inventory))
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == "__main__":

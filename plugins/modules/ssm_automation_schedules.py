@@ -77,6 +77,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - awsops.ssm.retries
 """
 
 EXAMPLES = r"""

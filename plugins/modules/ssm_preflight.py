@@ -51,6 +51,8 @@ options:
 notes:
   - It is an action that runs on the controller, with the controller's boto3; it makes no change and runs in check mode too
     (reading, and assuming the role, change nothing).
+  - Its reads and C(sts:AssumeRole) are retried as every module's calls (at most C(AWSOPS_SSM_RETRY_ATTEMPTS) attempts within
+    C(AWSOPS_SSM_RETRY_SECONDS) seconds, see the collection README); a bad value of either variable is one of the problems it lists.
 """
 
 EXAMPLES = r"""

@@ -73,6 +73,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - awsops.ssm.retries
 """
 
 EXAMPLES = r"""
@@ -185,56 +186,49 @@ instances:
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import error_code
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import error_message
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import has_code
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import resend_while
+from ansible_collections.awsops.ssm.plugins.module_utils.idempotent_create import confirm
+from ansible_collections.awsops.ssm.plugins.module_utils.idempotent_create import create_or_adopt
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
 from ansible_collections.awsops.ssm.plugins.module_utils.instance_selection import chunks
 from ansible_collections.awsops.ssm.plugins.module_utils.instance_selection import instances_of
 from ansible_collections.awsops.ssm.plugins.module_utils.instance_selection import selection_filters
+from ansible_collections.awsops.ssm.plugins.module_utils.parallel_reads import read_all
 
 # input_rules field -> this module's option
 OPTIONS = {"instance_profile": "instance_profile", "target_tags": "target_tags", "instance_ids": "instance_ids"}
 ACTIVE_ASSOCIATION_STATES = ["associating", "associated"]
-PROPAGATION_ERROR = "InvalidParameterValue:IamInstanceProfile"
 
 REASON_OTHER_PROFILE = "has another instance profile (replace is false)"
 REASON_NOT_FOUND = "no instance with this id in state pending, running, stopping or stopped"
 REASON_NOT_FOUND_TAGS = REASON_NOT_FOUND + " that matches target_tags"
 
 
-class ProfilePropagationRetry(AWSRetry):
-    """AWSRetry that also retries EC2's answer for an instance profile it does not know yet.
+def profile_not_known_yet(error):
+    """EC2's answer for an instance profile it does not know yet.
 
     Right after CreateInstanceProfile, EC2 answers InvalidParameterValue
     "Invalid IAM Instance Profile name" for a few seconds. Other
-    InvalidParameterValue answers are not retried.
+    InvalidParameterValue answers are errors.
     """
-
-    @staticmethod
-    def status_code_from_exception(error):
-        code = error.response["Error"]["Code"]
-        message = error.response["Error"].get("Message", "")
-        if code == "InvalidParameterValue" and "instance profile" in message.lower():
-            return PROPAGATION_ERROR
-        return code
+    return error_code(error) == "InvalidParameterValue" and "instance profile" in error_message(error).lower()
 
 
-# At most about a minute of waiting: sleeps of up to 2, 4, 8, then 10 seconds.
-propagation_retry = ProfilePropagationRetry.jittered_backoff(retries=10, delay=2, max_delay=10, catch_extra_error_codes=[PROPAGATION_ERROR])
-
-
-# ---- thin API wrappers: retries and error wrapping in one place ----
+# ---- thin API wrappers: error wrapping in one place (retries: aws_retries) ----
 
 
 @AWSErrorHandler.common_error_handler("describe instances")
-@AWSRetry.jittered_backoff()
 def describe_instances(client, filters):
     return client.get_paginator("describe_instances").paginate(Filters=filters).build_full_result()["Reservations"]
 
 
 @AWSErrorHandler.common_error_handler("describe instance profile associations")
-@AWSRetry.jittered_backoff()
 def describe_associations(client, instance_ids):
     paginator = client.get_paginator("describe_iam_instance_profile_associations")
     filters = [{"Name": "instance-id", "Values": instance_ids}, {"Name": "state", "Values": ACTIVE_ASSOCIATION_STATES}]
@@ -242,23 +236,60 @@ def describe_associations(client, instance_ids):
 
 
 @AWSErrorHandler.common_error_handler("associate the instance profile")
-@propagation_retry
 def associate_profile(client, profile_spec, instance_id):
-    return client.associate_iam_instance_profile(IamInstanceProfile=profile_spec, InstanceId=instance_id)["IamInstanceProfileAssociation"]
+    answer = resend_while(lambda: client.associate_iam_instance_profile(IamInstanceProfile=profile_spec, InstanceId=instance_id), profile_not_known_yet)
+    return answer["IamInstanceProfileAssociation"]
 
 
 @AWSErrorHandler.common_error_handler("replace the instance profile association")
-@propagation_retry
 def replace_association(client, profile_spec, association_id):
-    return client.replace_iam_instance_profile_association(IamInstanceProfile=profile_spec, AssociationId=association_id)[
-        "IamInstanceProfileAssociation"
-    ]
+    answer = resend_while(
+        lambda: client.replace_iam_instance_profile_association(IamInstanceProfile=profile_spec, AssociationId=association_id), profile_not_known_yet
+    )
+    return answer["IamInstanceProfileAssociation"]
 
 
 @AWSErrorHandler.common_error_handler("disassociate the instance profile")
-@AWSRetry.jittered_backoff()
 def disassociate_profile(client, association_id):
     return client.disassociate_iam_instance_profile(AssociationId=association_id)["IamInstanceProfileAssociation"]
+
+
+def association_of(client, instance_id):
+    """The active association of one instance, or None."""
+    found = describe_associations(client, [instance_id])
+    return found[0] if found else None
+
+
+def holds(profile_name):
+    """is_ours for create_or_adopt: an association of this profile."""
+    return lambda association: profile_name_of(association["IamInstanceProfile"]["Arn"]) == profile_name
+
+
+def attach(client, spec, profile_name, instance_id):
+    """AssociateIamInstanceProfile; IncorrectState ("existing association") with this very profile is its own retry."""
+    create_or_adopt(
+        lambda: associate_profile(client, spec, instance_id),
+        has_code("IncorrectState"),
+        lambda _error: association_of(client, instance_id),
+        holds(profile_name),
+    )
+
+
+def replace(client, spec, profile_name, instance_id, association_id):
+    """ReplaceIamInstanceProfileAssociation; a retry after a lost answer finds the old association gone and this profile on."""
+    create_or_adopt(
+        lambda: replace_association(client, spec, association_id),
+        has_code("InvalidAssociationID.NotFound"),
+        lambda _error: association_of(client, instance_id),
+        holds(profile_name),
+    )
+
+
+def detach(client, instance_id, association_id):
+    """DisassociateIamInstanceProfile; a retry after a lost answer finds the association gone."""
+    confirm(
+        lambda: disassociate_profile(client, association_id), has_code("InvalidAssociationID.NotFound"), lambda: association_of(client, instance_id) is None
+    )
 
 
 # ---- pure logic ----
@@ -386,15 +417,15 @@ def apply_plan(module, client, plan, name_or_arn, profile_name):
     instance_id = None
     try:
         for instance_id in plan["attach"]:
-            associate_profile(client, spec, instance_id)
+            attach(client, spec, profile_name, instance_id)
             done["attached"].append(instance_id)
         for item in plan["replace"]:
             instance_id = item["instance_id"]
-            replace_association(client, spec, item["association_id"])
+            replace(client, spec, profile_name, instance_id, item["association_id"])
             done["replaced"].append(instance_id)
         for item in plan["detach"]:
             instance_id = item["instance_id"]
-            disassociate_profile(client, item["association_id"])
+            detach(client, instance_id, item["association_id"])
             done["detached"].append(instance_id)
     except AnsibleAWSError as error:
         partial = result_of(plan, profile_name, any(done.values()), done)
@@ -431,16 +462,14 @@ def main():
             result["diff"] = dict(before={}, after={})
         module.exit_json(**result)
 
-    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
+    client = aws_retries.client(module, "ec2")
     try:
         instances = [described(instance) for instance in instances_of(describe_instances(client, filters))]
         associations = None
         if needs_associations(instances, profile_name, state, replace):
             selected_ids = [instance["instance_id"] for instance in instances]
-            found = []
-            for some_ids in chunks(selected_ids):
-                found.extend(describe_associations(client, some_ids))
-            associations = associations_by_instance(found)
+            found = read_all(lambda some_ids: describe_associations(client, some_ids), chunks(selected_ids))
+            associations = associations_by_instance([association for some in found for association in some])
     except AnsibleAWSError as error:
         module.fail_json_aws_error(error)
 

@@ -96,6 +96,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+  - awsops.ssm.retries
 """
 
 EXAMPLES = r"""
@@ -155,8 +156,8 @@ deleted:
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import account_id_from_arn
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import caller_account_id
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import partition_of
@@ -292,7 +293,7 @@ def main():
     problems = input_problems(module.params)
     if problems:
         module.fail_json(msg="; ".join(problems))
-    iam = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
+    iam = aws_retries.client(module, "iam")
     try:
         result = run(module, iam)
     except AnsibleAWSError as error:

@@ -19,6 +19,13 @@ description:
     about eighteen times to do so; use it for keys other than this one.
   - The key is tagged C(awsops:ssm:managed-by=awsops.ssm). A key that the alias names without that tag was not created
     by this collection; the module refuses to change it and O(state=absent) leaves it alone.
+  - "No key is left unreachable. A key it creates is also tagged C(awsops:ssm:key-alias) (its alias) and
+    C(awsops:ssm:create-token) (a marker of the run that created it). Before it creates a key for an alias that names
+    none, it looks at the keys of the region that no alias names (C(ListKeys), C(ListAliases), C(ListResourceTags) of
+    each), and a key of its own for this alias, left by a run that stopped between creating the key and its alias, is
+    adopted (reconciled and given the alias) rather than another key created; any further such key is scheduled
+    for deletion. C(CreateKey) is never sent twice blindly - when its answer is lost, the keys created since are looked
+    at for the run's marker, and the key found is used."
 author:
   - awsops.ssm maintainers (@awsops)
 options:
@@ -26,8 +33,8 @@ options:
     description:
       - C(present) creates the key and its alias, or brings them to what the options say.
       - C(absent) deletes the alias and schedules the deletion of the key after O(deletion_window_days), if this
-        collection created the key. Until then the key can still decrypt (and a new key is created by the next
-        O(state=present)).
+        collection created the key, and of every other key this collection created for the alias that no alias names.
+        Until then the key can still decrypt (and a new key is created by the next O(state=present)).
     type: str
     choices: [present, absent]
     default: present
@@ -63,6 +70,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - awsops.ssm.retries
 """
 
 EXAMPLES = r"""
@@ -106,6 +114,15 @@ actions:
   type: list
   elements: str
   sample: [put_key_policy, tag_resource]
+adopted:
+  description: ARN of a key of this collection that no alias named and that this run gave the alias instead of creating one.
+  returned: when state is present
+  type: str
+scheduled_for_deletion:
+  description: ARNs of the keys whose deletion this run schedules (or would, in check mode).
+  returned: always
+  type: list
+  elements: str
 kept:
   description: Why O(state=absent) left the key, when it did (a key this collection did not create).
   returned: when state is absent and the alias names a key that is not ours
@@ -115,6 +132,7 @@ kept:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import account_id_from_arn
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import caller_account_id
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import partition_of
@@ -125,9 +143,12 @@ from ansible_collections.awsops.ssm.plugins.module_utils.session_key import KeyR
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import after_view
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import apply_steps
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import create_request
+from ansible_collections.awsops.ssm.plugins.module_utils.session_key import find_unaliased_keys
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import plan_absent
+from ansible_collections.awsops.ssm.plugins.module_utils.session_key import plan_adoption
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import plan_present
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import read_key
+from ansible_collections.awsops.ssm.plugins.module_utils.session_key import scheduled_for_deletion
 
 
 # input_rules field -> this module's option
@@ -138,7 +159,7 @@ def input_problems(params):
     return check_input(options_of(params, OPTIONS), OPTIONS).problems
 
 
-def result_for(state, steps, alias, created=None):
+def result_for(state, steps, alias, created=None, states=()):
     metadata = created or (state.metadata if state.exists else None)
     return {
         "changed": bool(steps),
@@ -146,44 +167,60 @@ def result_for(state, steps, alias, created=None):
         "key_arn": metadata["Arn"] if metadata else None,
         "key_id": metadata["KeyId"] if metadata else None,
         "actions": [operation for operation, _request in steps],
+        "scheduled_for_deletion": scheduled_for_deletion(steps, list(states) + [state]),
     }
 
 
 def ensure_present(module, client, params):
     alias, region = params["alias"], module.region
     state = read_key(client, alias)
+    before = state.view()
+    unaliased, known_key_ids = [], ()
+    if not state.exists:
+        # Before creating: a key of ours for this alias that never got it (a run killed after CreateKey) is adopted.
+        unaliased, known_key_ids = find_unaliased_keys(client, alias)
+        if unaliased:
+            state = unaliased[0]
     # The account is in the key's ARN; only a key to create costs a read for it (also in check mode, so the diff shows the policy).
     account = account_id_from_arn(state.arn) if state.exists else caller_account_id(module)
     policy = session_key_policy(partition_of(region), region, account)
+    options = (params["description"], policy, params["tags"], params["purge_tags"])
     try:
-        steps = plan_present(state, alias, params["description"], policy, params["tags"], params["purge_tags"])
+        if unaliased:
+            steps = plan_adoption(unaliased, alias, *options, deletion_window_days=params["deletion_window_days"])
+        else:
+            steps = plan_present(state, alias, *options)
     except KeyRefused as refusal:
         module.fail_json(msg="alias: %s" % refusal)
     created = None
     if steps and not module.check_mode:
-        created = apply_steps(client, steps, create_request(params["description"], policy, params["tags"]))
-    result = result_for(state, steps, alias, created)
+        created = apply_steps(
+            client, steps, create_request(params["description"], policy, params["tags"], alias), known_key_ids, params["deletion_window_days"]
+        )
+    result = result_for(state, steps, alias, created, unaliased)
+    result["adopted"] = state.arn if unaliased else None
     if module._diff:
-        after = after_view(state, steps, params["description"], policy, params["tags"], params["purge_tags"])
+        after = after_view(state, steps, *options, alias=alias)
         if created:
             after["key_arn"] = created["Arn"]
-        result["diff"] = {"before": state.view(), "after": after}
+        result["diff"] = {"before": before, "after": after}
     return result
 
 
 def ensure_absent(module, client, params):
     alias = params["alias"]
     state = read_key(client, alias, full=False)
-    steps = plan_absent(state, alias, params["deletion_window_days"])
+    unaliased, _known_key_ids = find_unaliased_keys(client, alias, full=False)
+    steps = plan_absent(state, alias, params["deletion_window_days"], unaliased)
     if steps and not module.check_mode:
         apply_steps(client, steps)
-    result = result_for(state, steps, alias)
+    result = result_for(state, steps, alias, states=unaliased)
     if steps:
         result.update(key_arn=None, key_id=None)
     if state.exists and not state.ours:
         result["kept"] = "%s names the key %s, which awsops.ssm did not create" % (alias, state.arn)
     if module._diff:
-        result["diff"] = {"before": state.view(), "after": {} if steps else state.view()}
+        result["diff"] = {"before": state.view(), "after": {} if state.exists and state.ours else state.view()}
     return result
 
 
@@ -203,7 +240,7 @@ def main():
     if problems:
         module.fail_json(msg="; ".join(problems), problems=problems)
 
-    client = module.client("kms")
+    client = aws_retries.client(module, "kms")
     try:
         if params["state"] == "present":
             result = ensure_present(module, client, params)

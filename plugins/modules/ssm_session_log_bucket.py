@@ -66,6 +66,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - awsops.ssm.retries
 """
 
 EXAMPLES = r"""
@@ -135,6 +136,7 @@ actions:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import partition_of
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
@@ -198,7 +200,7 @@ def main():
     problems = check_input(options_of(params, OPTIONS), OPTIONS, region=module.region).problems
     if problems:
         module.fail_json(msg="; ".join(problems), problems=problems)
-    client = module.client("s3")
+    client = aws_retries.client(module, "s3")
     try:
         result = run(module, client, params)
     except AnsibleAWSError as error:

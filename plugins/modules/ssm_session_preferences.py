@@ -114,6 +114,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - awsops.ssm.retries
 """
 
 EXAMPLES = r"""
@@ -199,8 +200,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import has_code
+from ansible_collections.awsops.ssm.plugins.module_utils.idempotent_create import create_or_adopt
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
 from ansible_collections.awsops.ssm.plugins.module_utils.session_preferences import DOCUMENT_FORMAT
@@ -259,11 +262,10 @@ class DocumentErrorHandler(AWSErrorHandler):
         return is_boto3_error_code("InvalidDocument")
 
 
-# ---- thin API wrappers: retries and error wrapping in one place ----
+# ---- thin API wrappers: error wrapping in one place (retries: aws_retries) ----
 
 
 @DocumentErrorHandler.list_error_handler("get the Session Manager preferences document")
-@AWSRetry.jittered_backoff()
 def get_document(client, version=None):
     """The default version (or the given one) in JSON, or None when missing.
 
@@ -276,7 +278,6 @@ def get_document(client, version=None):
 
 
 @DocumentErrorHandler.common_error_handler("describe the Session Manager preferences document")
-@AWSRetry.jittered_backoff()
 def describe_document(client, version=None):
     request = dict(Name=DOCUMENT_NAME)
     if version:
@@ -285,7 +286,6 @@ def describe_document(client, version=None):
 
 
 @DocumentErrorHandler.common_error_handler("create the Session Manager preferences document")
-@AWSRetry.jittered_backoff()
 def create_document(client, text):
     return client.create_document(
         Name=DOCUMENT_NAME,
@@ -297,7 +297,6 @@ def create_document(client, text):
 
 
 @DocumentErrorHandler.common_error_handler("update the Session Manager preferences document")
-@AWSRetry.jittered_backoff()
 def update_document(client, text):
     """The new version's description, or None when a version with this content already exists."""
     try:
@@ -307,33 +306,28 @@ def update_document(client, text):
 
 
 @DocumentErrorHandler.common_error_handler("set the default version of the Session Manager preferences document")
-@AWSRetry.jittered_backoff()
 def set_default_version(client, version):
     return client.update_document_default_version(Name=DOCUMENT_NAME, DocumentVersion=version)["Description"]
 
 
 @DocumentErrorHandler.deletion_error_handler("delete the Session Manager preferences document")
-@AWSRetry.jittered_backoff()
 def delete_document(client):
     client.delete_document(Name=DOCUMENT_NAME)
     return True
 
 
 @DocumentErrorHandler.common_error_handler("list the tags of the Session Manager preferences document")
-@AWSRetry.jittered_backoff()
 def list_tags(client):
     tags = client.list_tags_for_resource(ResourceType=RESOURCE_TYPE, ResourceId=DOCUMENT_NAME)["TagList"]
     return dict((tag["Key"], tag["Value"]) for tag in tags)
 
 
 @DocumentErrorHandler.common_error_handler("tag the Session Manager preferences document")
-@AWSRetry.jittered_backoff()
 def add_tags(client, tags):
     client.add_tags_to_resource(ResourceType=RESOURCE_TYPE, ResourceId=DOCUMENT_NAME, Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())])
 
 
 @DocumentErrorHandler.common_error_handler("untag the Session Manager preferences document")
-@AWSRetry.jittered_backoff()
 def remove_tags(client, keys):
     client.remove_tags_from_resource(ResourceType=RESOURCE_TYPE, ResourceId=DOCUMENT_NAME, TagKeys=list(keys))
 
@@ -404,7 +398,15 @@ def ensure_present(module, client, document, current, desired):
     if document is None:
         if module.check_mode:
             return True, "1", desired
-        return True, create_document(client, serialize_content(desired))["DocumentVersion"], desired
+        outcome = create_or_adopt(
+            lambda: create_document(client, serialize_content(desired)), has_code("DocumentAlreadyExists"), lambda _error: get_document(client)
+        )
+        if not outcome.adopted:
+            return True, outcome.response["DocumentVersion"], desired
+        # It exists after all: the create's answer was lost and its retry found it, or another run created it first.
+        # Go on as if it had been read (ours: nothing more to write; someone else's: adopted as any existing document).
+        _changed, version, content = ensure_present(module, client, outcome.existing, current_content(module, outcome.existing), desired)
+        return True, version, content
 
     desired = with_unknown_inputs(desired, current)
     if not content_differs(current, desired):
@@ -496,7 +498,7 @@ def main():
     if problems:
         module.fail_json(msg="; ".join(problems), problems=problems)
 
-    client = module.client("ssm", retry_decorator=AWSRetry.jittered_backoff())
+    client = aws_retries.client(module, "ssm")
     try:
         result = run(module, client, params)
     except AnsibleAWSError as error:

@@ -93,6 +93,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+  - awsops.ssm.retries
 """
 
 EXAMPLES = r"""
@@ -176,9 +177,10 @@ role:
       type: dict
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import account_id_from_arn
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import caller_account_id
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import partition_of
@@ -210,31 +212,10 @@ def input_problems(params, region=None):
     return check_input(options_of(params, OPTIONS), OPTIONS, region=region).problems
 
 
-def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True, aliases=["role_name"]),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        path=dict(type="str", default="/"),
-        description=dict(type="str", default="EC2 instance role for AWS Systems Manager Session Manager (awsops.ssm)"),
-        managed_policies=dict(type="list", elements="str", default=["AmazonSSMManagedInstanceCore"], aliases=["managed_policy"]),
-        purge_managed_policies=dict(type="bool", default=False),
-        log_group_name=dict(type="str"),
-        s3_bucket=dict(type="str"),
-        s3_key_prefix=dict(type="str", default="", no_log=False),
-        kms_key_arn=dict(type="str", no_log=False),
-        permissions_boundary=dict(type="str", aliases=["boundary"]),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    problems = input_problems(params, module.region)
-    if problems:
-        module.fail_json(msg="; ".join(problems), problems=problems)
-
+def run(module, iam, params):
+    """Reads the role once, then makes it what the options say; returns the module result."""
     region = module.region
     partition = partition_of(region)
-    iam = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
     logging_policy_name = LOGGING_POLICY_PREFIX + region
     spec = dict(
         name=params["name"],
@@ -257,7 +238,7 @@ def main():
         result = dict(changed=changed, deleted=changed and role.role is None, regions=regions_in(role.tags) if role.role else [])
         if module._diff:
             result["diff"] = dict(before=role.before, after=role.describe())
-        module.exit_json(**result)
+        return result
 
     # The logging policy names regional ARNs, so it needs the account id:
     # from the role when it exists, else one STS read.
@@ -282,6 +263,36 @@ def main():
     )
     if module._diff:
         result["diff"] = dict(before=role.before, after=after)
+    return result
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type="str", required=True, aliases=["role_name"]),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        path=dict(type="str", default="/"),
+        description=dict(type="str", default="EC2 instance role for AWS Systems Manager Session Manager (awsops.ssm)"),
+        managed_policies=dict(type="list", elements="str", default=["AmazonSSMManagedInstanceCore"], aliases=["managed_policy"]),
+        purge_managed_policies=dict(type="bool", default=False),
+        log_group_name=dict(type="str"),
+        s3_bucket=dict(type="str"),
+        s3_key_prefix=dict(type="str", default="", no_log=False),
+        kms_key_arn=dict(type="str", no_log=False),
+        permissions_boundary=dict(type="str", aliases=["boundary"]),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    problems = input_problems(params, module.region)
+    if problems:
+        module.fail_json(msg="; ".join(problems), problems=problems)
+
+    iam = aws_retries.client(module, "iam")
+    try:
+        result = run(module, iam, params)
+    except AnsibleAWSError as error:
+        module.fail_json_aws_error(error)
     module.exit_json(**result)
 
 

@@ -55,6 +55,8 @@ from ansible.plugins.action.normal import ActionModule as NormalAction
 from ansible.release import __version__ as ansible_version
 from ansible.utils.display import Display
 
+from ansible_collections.awsops.ssm.plugins.plugin_utils import botocore_data
+
 try:
     # Imported here, these are imported once: ansible-playbook loads an action plugin before it forks
     # the worker of each task, and the module runs forked from that worker find them imported.
@@ -62,6 +64,9 @@ try:
     import botocore.session  # noqa: F401 pylint: disable=unused-import
 except ImportError:
     pass  # the module reports it, as in a process
+else:
+    # botocore's service data too: parsed here once, not in every module run (botocore_data.py).
+    botocore_data.share()
 
 SWITCH = "AWSOPS_SSM_IN_WORKER"
 # The line ansible-core's AnsiballZ wrapper starts with, in 2.19 to 2.21 (ansible/_internal/_ansiballz/_wrapper.py).

@@ -58,6 +58,12 @@ def _service_model(signing_name):
     raise LookupError("no botocore service signs as %r" % signing_name)
 
 
+@lru_cache(maxsize=None)
+def service_protocol(service_name):
+    """The wire protocol (json, rest-json, query, ec2, rest-xml) of a service, by its botocore name."""
+    return _session().get_service_model(service_name).metadata["protocol"]
+
+
 def _uri_pattern(request_uri):
     """A regex for a rest URI template such as /2015-03-31/functions/{FunctionName}/policy?Qualifier."""
     path, _separator, query = request_uri.partition("?")

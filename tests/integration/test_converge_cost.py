@@ -53,6 +53,10 @@ SCHEDULES = [
     {"name": "ny-batch", "start": "22:00", "stop": "06:00", "weekdays": ["MON", "TUE", "WED", "THU"], "timezone": "America/New_York"},
 ]
 BACKENDS = ["scheduler", "lambda"]
+# The task runs of a no-op site of one target (the controller's CPU per target is mostly these; make bench times them):
+# the pre-flight, session key, log group, instance role, preferences, attachment, scheduler roles, schedules (no bucket).
+MODULE_RUNS = 8
+PROCESS_WARNING = "awsops.ssm runs its modules as separate processes"
 TARGET_TAGS = {"Service": "bench"}
 
 
@@ -108,6 +112,9 @@ def test_noop_rerun_sends_no_write_and_at_most_1_2_calls_per_resource(ansible, m
 
     assert noop_run.changed_tasks == [], noop_run.summary()
     assert noop["write_calls"] == 0, noop["writes_by_operation"]
+    # Counted, not timed: no more module runs per target than these, each in a fork of the worker (no module process).
+    assert noop["module_invocations"] <= MODULE_RUNS, [task.task for task in noop_run.tasks]
+    assert PROCESS_WARNING not in noop_run.output
     # The pre-flight's guard reads (schedules of the other backend) are not reads of a managed resource: at most two, apart.
     guard = sum(noop["calls_by_task"].get(PREFLIGHT, {}).values())
     assert guard <= GUARD_READS, noop["calls_by_task"].get(PREFLIGHT)

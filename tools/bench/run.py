@@ -28,17 +28,31 @@ The system "process" is the collection with its module runner off
 prints the module runner's table: collection (modules in a fork of the
 worker) beside process.
 
-Environment: BENCH_SIZES=1,10  BENCH_REPEAT=1  BENCH_BACKEND=lambda|scheduler
+Every run also reports the CPU time of the ansible-playbook process tree (not
+wall time) and the peak memory of that tree (sum of RSS, and of PSS), see
+process_tree.py.
+
+Options (or their environment variables):
+
+  --latency [MS]   BENCH_LATENCY_MS  every request goes through the harness's fault proxy,
+                   which delays it by MS milliseconds (50 when --latency is given alone), as a
+                   round trip to AWS costs; the targets of GitHub issue 13 are checked with it
+  --targets K      BENCH_TARGETS     two more cases: the full default site (session key and
+                   log group, one schedule) on 1 target and on K targets (K regions of one
+                   account, ansible-playbook -f K), converge then no-op, with the CPU per target
+
+Environment: BENCH_SIZES=1,10 (0: none)  BENCH_REPEAT=1  BENCH_BACKEND=lambda|scheduler
 (default lambda when the collection has it)  BENCH_SESSION_INSTANCES=50 (0 skips that target)
 BENCH_SYSTEMS=collection,process,baseline (the default; any of them).
 """
+
+import argparse
 
 import datetime
 import io
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -60,14 +74,23 @@ from awsops_harness.ansible_run import AnsibleRunner  # noqa: E402
 from awsops_harness.ansible_run import PlaybookRun  # noqa: E402
 from awsops_harness.ansible_run import TaskResult  # noqa: E402
 from awsops_harness.aws_calls import parse_recording  # noqa: E402
+from awsops_harness.fault_proxy import FaultProxy  # noqa: E402
+from awsops_harness.fault_proxy import Faults  # noqa: E402
 from awsops_harness.moto_server import MotoServer  # noqa: E402
 from costs import count_resources  # noqa: E402
 from costs import prediction_mismatch  # noqa: E402
 from costs import read_recording  # noqa: E402
 from costs import seconds_by_task  # noqa: E402
 from costs import summarize  # noqa: E402
+from process_tree import run_measured  # noqa: E402
 
 REGION = "us-east-1"
+# The regions of the --targets case (one account): K of these, in this order.
+TARGET_REGIONS = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2", "eu-west-3",
+    "eu-central-1", "eu-north-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2", "ap-south-1", "sa-east-1",
+)
+DEFAULT_LATENCY_MS = 50
 OUTPUT_DIR = os.path.join(REPO_ROOT, "build", "bench")
 BASELINE_PLAYBOOK = os.path.join(BENCH_DIR, "baseline.yml")
 SITE_PLAYBOOK = "awsops.ssm.site"
@@ -89,7 +112,7 @@ CONVERSION_DATE = datetime.date(2025, 1, 15)
 
 def env_list(name, default):
     value = os.environ.get(name, "").strip()
-    return [int(part) for part in value.split(",") if part.strip()] if value else list(default)
+    return [int(part) for part in value.split(",") if part.strip() and int(part)] if value else list(default)
 
 
 def env_int(name, default):
@@ -154,10 +177,14 @@ def build_baseline_zip(path):
     return path
 
 
-def host(url, **variables):
-    values = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "aws_region": REGION, "aws_endpoint_url": url}
-    values.update(variables)
-    return {"all": {"hosts": {"target": values}}}
+def host(url, regions=(REGION,), **variables):
+    """An inventory of one target per region (one account), each with the variables."""
+    hosts = {}
+    for index, region in enumerate(regions):
+        values = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "aws_region": region, "aws_endpoint_url": url}
+        values.update(variables)
+        hosts["target" if len(regions) == 1 else "target-%02d" % (index + 1)] = values
+    return {"all": {"hosts": hosts}}
 
 
 # Our side: site with session_manager reduced to what the baseline builds for instances
@@ -177,6 +204,25 @@ def collection_site(url, schedules, backend, zip_path):
 def baseline_site(url, schedules, backend, zip_path):
     del backend
     return BASELINE_PLAYBOOK, host(url, baseline_zip_file=zip_path, baseline_schedules=baseline_schedules(schedules))
+
+
+# The --targets case: the collection as users run it (session key, session log group, a
+# selection of instances, one schedule), on each of K regions; the baseline with one schedule.
+def collection_targets(regions):
+    def setup(url, schedules, backend, zip_path):
+        del zip_path
+        return SITE_PLAYBOOK, host(url, regions, instance_scheduler_backend=backend, instance_scheduler_schedules=schedules,
+                                   session_manager_target_tags=SESSION_TAG)
+
+    return setup
+
+
+def baseline_targets(regions):
+    def setup(url, schedules, backend, zip_path):
+        del backend
+        return BASELINE_PLAYBOOK, host(url, regions, baseline_zip_file=zip_path, baseline_schedules=baseline_schedules(schedules))
+
+    return setup
 
 
 def collection_session(url, schedules, backend, zip_path):
@@ -207,13 +253,19 @@ class RunFailed(Exception):
 class Bench:
     """Runs playbooks against one local endpoint (one per system) and measures them."""
 
-    def __init__(self, server, workdir, env=None):
+    def __init__(self, server, workdir, env=None, latency_ms=None):
         self.server = server
         self.workdir = workdir
         self.env = dict(env or {})
-        self.cpu_seconds = None
         self.runner = AnsibleRunner(server, workdir, region=REGION)
         self.count = 0
+        # With a latency, the playbooks reach the endpoint through the fault proxy; the bench itself (state, counts) does not.
+        self.proxy = FaultProxy(server.url, Faults(latency_ms=latency_ms)).start() if latency_ms else None
+        self.endpoint = self.proxy.url if self.proxy else server.url
+
+    def stop(self):
+        if self.proxy:
+            self.proxy.stop()
 
     def client(self, service, region=REGION):
         return boto3.client(
@@ -225,8 +277,8 @@ class Bench:
             aws_session_token="testing",
         )
 
-    def run(self, playbook, inventory, check=False):
-        """One ansible-playbook run: (wall seconds of the process, PlaybookRun, raw recording, seconds by task)."""
+    def run(self, playbook, inventory, check=False, forks=None):
+        """One ansible-playbook run: (process figures (wall, CPU, memory), PlaybookRun, raw recording, seconds by task)."""
         self.count += 1
         inventory_path = os.path.join(self.workdir, "inventory-%d.yml" % self.count)
         with open(inventory_path, "w", encoding="utf-8") as handle:
@@ -236,6 +288,8 @@ class Bench:
         command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory_path, playbook]
         if check:
             command.append("--check")
+        if forks:
+            command += ["-f", str(forks)]
         env = self.runner.environment()
         env.update(
             {
@@ -248,20 +302,16 @@ class Bench:
         )
         env.update(self.env)
         self.server.reset_recording()
-        launched, started = time.time(), time.perf_counter()
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=self.workdir, check=False)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        # CPU of ansible-playbook and every process it started (modules); the moto servers are not counted.
-        self.cpu_seconds = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 3)
-        wall, finished = time.perf_counter() - started, time.time()
+        launched = time.time()
+        completed, figures = run_measured(command, env=env, cwd=self.workdir)
+        finished = time.time()
         tasks = []
         if os.path.exists(results_file):
             with open(results_file, encoding="utf-8") as results:
                 tasks = [TaskResult(**json.loads(line)) for line in results if line.strip()]
         recording = read_recording(self.server.recording)
         run = PlaybookRun(returncode=completed.returncode, output=completed.stdout + completed.stderr, tasks=tasks, calls=parse_recording(recording))
-        return wall, run, recording, seconds_by_task(read_recording(times_file), launched, finished)
+        return figures, run, recording, seconds_by_task(read_recording(times_file), launched, finished)
 
     def fresh_account(self, instances):
         """Empties the endpoint; creates the tagged instances of a Session Manager target."""
@@ -281,14 +331,14 @@ class Bench:
     def calibrate(self):
         """Fixed costs on this machine: ansible-playbook start, one module process, one API round trip."""
         self.fresh_account(0)
-        inventory = host(self.server.url)
+        inventory = host(self.endpoint)
         empty = [{"name": "Start only", "hosts": "all", "gather_facts": False, "tasks": [{"name": "Nothing", "ansible.builtin.debug": {"msg": "x"}}]}]
         modules = [
             {
                 "name": "Ten module processes",
                 "hosts": "all",
                 "gather_facts": False,
-                "module_defaults": {"group/amazon.aws.aws": {"region": REGION, "endpoint_url": self.server.url}},
+                "module_defaults": {"group/amazon.aws.aws": {"region": REGION, "endpoint_url": self.endpoint}},
                 "tasks": [{"name": "Read the caller", "amazon.aws.aws_caller_info": {}, "loop": list(range(10))}],
             }
         ]
@@ -298,16 +348,18 @@ class Bench:
             with open(path, "w", encoding="utf-8") as handle:
                 yaml.safe_dump(plays, handle, sort_keys=False)
             paths.append(path)
-        start = statistics.median(self.run(paths[0], inventory)[0] for _repetition in range(3))
+        start = statistics.median(self.run(paths[0], inventory)[0]["wall_seconds"] for _repetition in range(3))
         ten = [self.run(paths[1], inventory) for _repetition in range(3)]
         calls_each = len(ten[-1][1].calls) / 10.0
-        sts = self.client("sts")
+        sts = boto3.client(
+            "sts", region_name=REGION, endpoint_url=self.endpoint, aws_access_key_id="testing", aws_secret_access_key="testing", aws_session_token="testing"
+        )
         sts.get_caller_identity()
         began = time.perf_counter()
         for _call in range(50):
             sts.get_caller_identity()
         round_trip = (time.perf_counter() - began) / 50
-        per_module = (statistics.median(run[0] for run in ten) - start) / 10.0
+        per_module = (statistics.median(run[0]["wall_seconds"] for run in ten) - start) / 10.0
         return {
             "ansible_playbook_start_seconds": round(start, 3),
             "module_invocation_seconds": round(per_module - calls_each * round_trip, 3),
@@ -315,17 +367,20 @@ class Bench:
             "note": "module_invocation_seconds: per item of a 10-item loop of amazon.aws.aws_caller_info, minus its %d calls" % calls_each,
         }
 
-    def once(self, playbook, inventory, check, reset, instances):
+    def once(self, playbook, inventory, check, reset, instances, forks=None):
         """One repetition: (wall seconds, cost summary); RunFailed when the playbook fails."""
         if reset:
             self.fresh_account(instances)
-        wall, run, recording, seconds = self.run(playbook, inventory, check=check)
+        figures, run, recording, seconds = self.run(playbook, inventory, check=check, forks=forks)
         if run.returncode != 0:
             raise RunFailed("%s%s failed (rc=%s):\n%s" % (playbook, " --check" if check else "", run.returncode, run.output[-5000:]))
         summary = summarize(run, recording)
         summary["seconds_by_task"] = seconds
-        summary["cpu_seconds"] = self.cpu_seconds
-        return round(wall, 3), summary
+        summary.update((key, value) for key, value in figures.items() if key != "wall_seconds")
+        targets = len(inventory["all"]["hosts"])
+        summary["targets"] = targets
+        summary["cpu_seconds_per_target"] = round(summary["cpu_seconds"] / targets, 2)
+        return figures["wall_seconds"], summary
 
 
 def phase_result(walls, summaries):
@@ -333,12 +388,14 @@ def phase_result(walls, summaries):
     result = dict(summaries[-1])
     result["wall_seconds"] = statistics.median(walls)
     result["wall_runs"] = walls
-    result["cpu_seconds"] = statistics.median(s["cpu_seconds"] for s in summaries)
     result["repeatable"] = all(s["api_calls"] == summaries[0]["api_calls"] and s["changed_total"] == summaries[0]["changed_total"] for s in summaries)
+    for key in ("cpu_seconds", "cpu_seconds_per_target", "peak_rss_mb", "peak_pss_mb"):
+        values = [s[key] for s in summaries if s.get(key) is not None]
+        result[key] = statistics.median(values) if values else None
     return result
 
 
-def measure_case(benches, setups, instances, repeat):
+def measure_case(benches, setups, instances, repeat, phases=None, forks=None):
     """Both systems, phase by phase, their repetitions interleaved (each on its own endpoint)
     so that both see the same load of the machine.
 
@@ -347,16 +404,19 @@ def measure_case(benches, setups, instances, repeat):
     results = dict((system, {"phases": {}}) for system in benches)
     failures = {}
     for phase, _title in PHASES:
+        if phases and phase not in phases:
+            continue
         check = phase.startswith("check")
         reset = phase in ("check_empty", "converge")
         runs = dict((system, ([], [])) for system in benches if system not in failures)
-        for _repetition in range(repeat):
+        # A converge that only prepares the no-op (a case without --check phases) runs once.
+        for _repetition in range(1 if phases and phase == "converge" else repeat):
             for system, bench in benches.items():
                 if system in failures:
                     continue
                 playbook, inventory = setups[system]
                 try:
-                    wall, summary = bench.once(playbook, inventory, check, reset, instances)
+                    wall, summary = bench.once(playbook, inventory, check, reset, instances, forks=forks)
                 except RunFailed as error:
                     failures[system] = "%s: %s" % (phase, error)
                     continue
@@ -368,9 +428,20 @@ def measure_case(benches, setups, instances, repeat):
         if phase == "converge":
             for system, bench in benches.items():
                 if system not in failures:
-                    results[system]["resources"] = count_resources(bench.client, REGION)
+                    regions = sorted(set(host["aws_region"] for host in setups[system][1]["all"]["hosts"].values()))
+                    results[system]["resources"] = count_resources_in(bench.client, regions)
                     results[system]["resource_count"] = sum(results[system]["resources"].values())
     return dict((system, data) for system, data in results.items() if system not in failures), failures
+
+
+def count_resources_in(client, regions):
+    """count_resources summed over regions, IAM (global) counted once."""
+    total = {}
+    for index, region in enumerate(regions):
+        for kind, number in count_resources(client, region).items():
+            if index == 0 or not kind.startswith("iam "):
+                total[kind] = total.get(kind, 0) + number
+    return total
 
 
 # ---------------------------------------------------------------- targets and report
@@ -382,25 +453,42 @@ def ratio(ours, theirs):
     return round(float(ours) / float(theirs), 3)
 
 
-def targets_for(case, ours, theirs):
-    """(name, measured, limit, passed) of the issue's targets that apply to a case."""
+def targets_for(case, ours, theirs, latency_ms=None, single_target=None):
+    """(name, measured, limit, passed) of the issues' targets that apply to a case.
+
+    single_target: the collection's results of the 1-target case, for the K-target case's ratio.
+    """
     rows = []
     label = case["label"]
     if ours is None:
         return rows
-    noop, check_empty, converge = ours["phases"]["noop"], ours["phases"]["check_empty"], ours["phases"]["converge"]
+    phases = ours["phases"]
+    noop, converge = phases["noop"], phases["converge"]
     rows.append(("%s: no-op write calls" % label, noop["write_calls"], 0, noop["write_calls"] == 0))
     limit = 1.2 * ours["resource_count"]
     rows.append(("%s: no-op API calls <= 1.2 x %d resources" % (label, ours["resource_count"]), noop["api_calls"], round(limit, 1), noop["api_calls"] <= limit))
-    mismatch = prediction_mismatch(check_empty, converge)
-    rows.append(("%s: --check on empty predicts every task's changes" % label, "%d task(s) differ" % len(mismatch), "0 differ", not mismatch))
-    rows.append(("%s: --check on empty write calls" % label, check_empty["write_calls"], 0, check_empty["write_calls"] == 0))
+    if "check_empty" in phases:
+        check_empty = phases["check_empty"]
+        mismatch = prediction_mismatch(check_empty, converge)
+        rows.append(("%s: --check on empty predicts every task's changes" % label, "%d task(s) differ" % len(mismatch), "0 differ", not mismatch))
+        rows.append(("%s: --check on empty write calls" % label, check_empty["write_calls"], 0, check_empty["write_calls"] == 0))
+    if case.get("targets", 0) > 1:
+        targets = case["targets"]
+        if single_target:
+            one = single_target["phases"]["noop"]["wall_seconds"]
+            rows.append(("%s: no-op wall / 1 target's (-f %d, %d cores)" % (label, targets, os.cpu_count() or 0), ratio(noop["wall_seconds"], one), 6,
+                         bool(one) and noop["wall_seconds"] <= 6 * one))
+        rows.append(("%s: no-op controller CPU seconds per target" % label, noop["cpu_seconds_per_target"], 2.2, noop["cpu_seconds_per_target"] <= 2.2))
+        if noop.get("peak_rss_mb") is not None:
+            rows.append(("%s: no-op peak RSS of the process tree, MB" % label, noop["peak_rss_mb"], 1024, noop["peak_rss_mb"] <= 1024))
+    if latency_ms and case.get("n") == 100:
+        rows.append(("%s: no-op wall seconds at %d ms per request" % (label, latency_ms), noop["wall_seconds"], 6, noop["wall_seconds"] <= 6))
     n = case.get("n")
     if theirs is not None and n in (1, 10):
         limit = {1: 0.5, 10: 0.25}[n]
         value = ratio(noop["wall_seconds"], theirs["phases"]["noop"]["wall_seconds"])
         rows.append(("%s: no-op wall time / baseline's" % label, value, limit, value is not None and value <= limit))
-    if n == 100:
+    if n == 100 and not latency_ms:
         rows.append(("%s: no-op wall seconds" % label, noop["wall_seconds"], 15, noop["wall_seconds"] <= 15))
         rows.append(("%s: first converge wall seconds" % label, converge["wall_seconds"], 30, converge["wall_seconds"] <= 30))
     return rows
@@ -416,7 +504,10 @@ def fmt(value):
 
 METRICS = (
     ("wall s (median)", "wall_seconds"),
-    ("CPU s (median)", "cpu_seconds"),
+    ("CPU s, process tree", "cpu_seconds"),
+    ("CPU s per target", "cpu_seconds_per_target"),
+    ("peak RSS MB (sum)", "peak_rss_mb"),
+    ("peak PSS MB", "peak_pss_mb"),
     ("module invocations", "module_invocations"),
     ("API calls", "api_calls"),
     ("write calls", "write_calls"),
@@ -435,13 +526,15 @@ def print_case(case, results):
     print("   %s" % counts)
     print("   %-24s %-19s %11s %11s %8s" % ("phase", "metric", "collection", "baseline", "ratio"))
     for phase, phase_title in PHASES:
+        if phase not in (ours or theirs)["phases"]:
+            continue
         for index, (metric_title, key) in enumerate(METRICS):
-            a = ours["phases"][phase][key] if ours else None
-            b = theirs["phases"][phase][key] if theirs else None
+            a = ours["phases"][phase].get(key) if ours else None
+            b = theirs["phases"][phase].get(key) if theirs and phase in theirs["phases"] else None
             quotient = ratio(a, b) if a is not None else None
             print("   %-24s %-19s %11s %11s %8s" % (phase_title if index == 0 else "", metric_title, fmt(a), fmt(b), fmt(quotient)))
     for system, data in (("collection", ours), ("baseline", theirs)):
-        if not data:
+        if not data or "check_empty" not in data["phases"]:
             continue
         mismatch = prediction_mismatch(data["phases"]["check_empty"], data["phases"]["converge"])
         if mismatch:
@@ -459,34 +552,31 @@ def print_case(case, results):
 
 
 def markdown_table(report, left="collection", right="baseline", title="collection / baseline"):
-    """A README table: per case and phase, system left / system right (ratio of the wall times)."""
+    """A README table: per case and phase, system left / system right ("-" where the right one could not run)."""
     lines = [
-        "| target | run | wall s: %s (ratio) | CPU s: %s | module invocations | API calls | write calls | changed |" % (title, title),
-        "|---|---|---|---|---|---|---|---|",
+        "| target | run | wall s: %s (ratio) | CPU s per target | peak RSS MB | module runs | API calls | write calls | changed |" % title,
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     titles = dict(PHASES)
+
+    def pair(a, b, key):
+        return "%s / %s" % (fmt(a.get(key)), fmt(b.get(key)) if b else "-")
+
     for record in report["cases"]:
         ours, theirs = record["systems"].get(left), record["systems"].get(right)
-        if not ours or not theirs:
+        if not ours:
             continue
         for phase, _title in PHASES:
-            a, b = ours["phases"][phase], theirs["phases"][phase]
-            lines.append(
-                "| %s | %s | %.1f / %.1f (%.2f) | %.1f / %.1f | %s | %s | %s | %s |"
-                % (
-                    record["case"],
-                    titles[phase],
-                    a["wall_seconds"],
-                    b["wall_seconds"],
-                    ratio(a["wall_seconds"], b["wall_seconds"]) or 0,
-                    a["cpu_seconds"],
-                    b["cpu_seconds"],
-                    "%s / %s" % (a["module_invocations"], b["module_invocations"]),
-                    "%s / %s" % (a["api_calls"], b["api_calls"]),
-                    "%s / %s" % (a["write_calls"], b["write_calls"]),
-                    "%s / %s" % (a["changed_total"], b["changed_total"]),
-                )
-            )
+            if phase not in ours["phases"]:
+                continue
+            a = ours["phases"][phase]
+            b = (theirs or {}).get("phases", {}).get(phase)
+            theirs_wall = ("%.1f" % b["wall_seconds"], fmt(ratio(a["wall_seconds"], b["wall_seconds"]))) if b else ("-", "-")
+            wall = "%.1f / %s (%s)" % ((a["wall_seconds"],) + theirs_wall)
+            cells = [record["case"], titles[phase], wall] + [
+                pair(a, b, key) for key in ("cpu_seconds_per_target", "peak_rss_mb", "module_invocations", "api_calls", "write_calls", "changed_total")
+            ]
+            lines.append("| %s |" % " | ".join(cells))
     return "\n".join(lines) + "\n"
 
 
@@ -532,7 +622,63 @@ def available_backends():
         return {"scheduler"}
 
 
-def main():
+def arguments(argv=None):
+    parser = argparse.ArgumentParser(description="make bench: site beside a plain amazon.aws playbook on a local endpoint")
+    latency = os.environ.get("BENCH_LATENCY_MS", "").strip()
+    parser.add_argument("--latency", type=int, nargs="?", const=DEFAULT_LATENCY_MS, default=int(latency) if latency else None, metavar="MS",
+                        help="delay every request by MS milliseconds (%d when given alone)" % DEFAULT_LATENCY_MS)
+    parser.add_argument("--targets", type=int, default=env_int("BENCH_TARGETS", 0), metavar="K",
+                        help="also run the full site on 1 target and on K targets (K regions, -f K), at most %d" % len(TARGET_REGIONS))
+    options = parser.parse_args(argv)
+    if not 0 <= options.targets <= len(TARGET_REGIONS):
+        parser.error("--targets: %d is not from 0 to %d" % (options.targets, len(TARGET_REGIONS)))
+    if options.latency is not None and options.latency < 0:
+        parser.error("--latency: %d is not a number of milliseconds" % options.latency)
+    return options
+
+
+def build_cases(sizes, instances, targets, backend):
+    cases = [
+        {
+            "label": "site N=%d" % n,
+            "title": "site, N = %d schedules (collection backend: %s)" % (n, backend),
+            "n": n,
+            "instances": 0,
+            "systems": {"collection": collection_site, "process": collection_site, "baseline": baseline_site},
+        }
+        for n in sizes
+        if n
+    ]
+    if instances:
+        cases.append(
+            {
+                "label": "session manager, %d instances" % instances,
+                "title": "Session Manager target: role, profile and attachment to %d tagged instances" % instances,
+                "n": None,
+                "instances": instances,
+                "systems": {"collection": collection_session, "process": collection_session, "baseline": baseline_session},
+            }
+        )
+    for count in sorted(set((1, targets))) if targets else ():
+        regions = TARGET_REGIONS[:count]
+        cases.append(
+            {
+                "label": "site, %d target%s" % (count, "" if count == 1 else "s"),
+                "title": "the full site (session key and log group, one schedule, backend %s) on %d region(s) of one account, -f %d"
+                % (backend, count, count),
+                "n": 1,
+                "targets": count,
+                "instances": 0,
+                "forks": count,
+                "phases": ("converge", "noop"),
+                "systems": {"collection": collection_targets(regions), "process": collection_targets(regions), "baseline": baseline_targets(regions)},
+            }
+        )
+    return cases
+
+
+def main(argv=None):
+    options = arguments(argv)
     systems = [name.strip() for name in os.environ.get("BENCH_SYSTEMS", ",".join(SYSTEMS)).split(",") if name.strip()]
     if not systems or set(systems) - set(SYSTEMS):
         sys.exit("BENCH_SYSTEMS: a list of %s" % ", ".join(SYSTEMS))
@@ -549,61 +695,51 @@ def main():
     subprocess.run(["rm", "-rf", workdir], check=True)
     os.makedirs(workdir)
     zip_path = build_baseline_zip(os.path.join(OUTPUT_DIR, "baseline-function.zip"))
-
-    cases = [
-        {
-            "label": "site N=%d" % n,
-            "title": "site, N = %d schedules (collection backend: %s)" % (n, backend),
-            "n": n,
-            "instances": 0,
-            "systems": {"collection": collection_site, "process": collection_site, "baseline": baseline_site},
-        }
-        for n in sizes
-    ]
-    if instances:
-        cases.append(
-            {
-                "label": "session manager, %d instances" % instances,
-                "title": "Session Manager target: role, profile and attachment to %d tagged instances" % instances,
-                "n": None,
-                "instances": instances,
-                "systems": {"collection": collection_session, "process": collection_session, "baseline": baseline_session},
-            }
-        )
+    cases = build_cases(sizes, instances, options.targets, backend)
 
     report = {"environment": environment_facts(backend, sizes, repeat), "cases": [], "targets": []}
+    report["environment"].update(latency_ms=options.latency, targets=options.targets)
     servers = {}
     benches = {}
     failures = []
+    single_target = None
     began = time.monotonic()
     try:
         for system in systems:
             system_dir = os.path.join(workdir, system)
             os.makedirs(system_dir)
             servers[system] = MotoServer(system_dir).start()
-            benches[system] = Bench(servers[system], system_dir, SYSTEM_ENV.get(system))
+            benches[system] = Bench(servers[system], system_dir, SYSTEM_ENV.get(system), latency_ms=options.latency)
         report["calibration"] = benches[systems[0]].calibrate()
         print("calibration: %s" % json.dumps(report["calibration"]), flush=True)
         for case in cases:
             schedules = local_schedules(case["n"] or 0)
-            setups = dict((system, case["systems"][system](servers[system].url, schedules, backend, zip_path)) for system in systems)
+            setups = dict((system, case["systems"][system](benches[system].endpoint, schedules, backend, zip_path)) for system in systems)
             print("-- %s: both systems, repetitions interleaved ..." % case["label"], flush=True)
-            results, failed = measure_case(benches, setups, case["instances"], repeat)
+            results, failed = measure_case(benches, setups, case["instances"], repeat, phases=case.get("phases"), forks=case.get("forks"))
             for system, message in failed.items():
                 failures.append("%s, %s: %s" % (case["label"], system, message))
-                print("   FAILED (%s): %s" % (system, message), flush=True)
-            record = {"case": case["label"], "n": case["n"], "instances": case["instances"], "systems": results, "ratios": {}}
+                print("   FAILED (%s): %s" % (system, message[:3000]), flush=True)
+            record = {"case": case["label"], "n": case["n"], "targets": case.get("targets", 1), "instances": case["instances"], "systems": results}
+            record["ratios"] = {}
             if "collection" in results and "baseline" in results:
-                for phase, _title in PHASES:
-                    ours, theirs = results["collection"]["phases"][phase], results["baseline"]["phases"][phase]
-                    record["ratios"][phase] = dict((key, ratio(ours[key], theirs[key])) for _t, key in METRICS)
+                for phase in results["collection"]["phases"]:
+                    ours, theirs = results["collection"]["phases"][phase], results["baseline"]["phases"].get(phase)
+                    if theirs is None:
+                        continue
+                    record["ratios"][phase] = dict((key, ratio(ours.get(key), theirs.get(key)) if ours.get(key) is not None else None) for _t, key in METRICS)
                     record["ratios"][phase]["paired_wall"] = [ratio(a, b) for a, b in zip(ours["wall_runs"], theirs["wall_runs"])]
             report["cases"].append(record)
             if results:
                 print_case(case, results)
-            for name, value, limit, passed in targets_for(case, results.get("collection"), results.get("baseline")):
+            if case.get("targets") == 1:
+                single_target = results.get("collection")
+            rows = targets_for(case, results.get("collection"), results.get("baseline"), latency_ms=options.latency, single_target=single_target)
+            for name, value, limit, passed in rows:
                 report["targets"].append({"target": name, "measured": value, "limit": limit, "pass": passed})
     finally:
+        for bench in benches.values():
+            bench.stop()
         for server in servers.values():
             server.stop()
     report["environment"]["bench_seconds"] = round(time.monotonic() - began, 1)
@@ -611,9 +747,9 @@ def main():
     report["failures"] = failures
 
     print()
-    print("== targets (GitHub issue 6)")
+    print("== targets (GitHub issues 6 and 13)%s" % (" at %d ms per request" % options.latency if options.latency else ""))
     for target in report["targets"]:
-        print("   %-4s %-70s measured %-18s limit %s" % ("PASS" if target["pass"] else "FAIL", target["target"], fmt(target["measured"]), fmt(target["limit"])))
+        print("   %-4s %-74s measured %-18s limit %s" % ("PASS" if target["pass"] else "FAIL", target["target"], fmt(target["measured"]), fmt(target["limit"])))
     with open(os.path.join(OUTPUT_DIR, "results.md"), "w", encoding="utf-8") as handle:
         handle.write(markdown_table(report))
         handle.write("\nModule runner:\n\n" + runner_table(report))

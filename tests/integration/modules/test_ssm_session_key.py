@@ -25,6 +25,8 @@ from awsops_harness.sequence import standard_steps
 MODULE = "awsops.ssm.ssm_session_key"
 ALIAS = "alias/ssm-sessions"
 MANAGED_BY = ("awsops:ssm:managed-by", "awsops.ssm")
+ALIAS_TAG = ("awsops:ssm:key-alias", ALIAS)
+CREATE_TOKEN_TAG = "awsops:ssm:create-token"
 REGION = "us-east-1"
 
 
@@ -33,7 +35,10 @@ def key_of(kms, alias=ALIAS):
 
 
 def tags_of(kms, key_id):
-    return dict((tag["TagKey"], tag["TagValue"]) for tag in kms.list_resource_tags(KeyId=key_id)["Tags"])
+    """The key's tags but the run marker (a random value per creating run), which a key this collection created carries."""
+    tags = dict((tag["TagKey"], tag["TagValue"]) for tag in kms.list_resource_tags(KeyId=key_id)["Tags"])
+    assert len(tags.pop(CREATE_TOKEN_TAG, "")) == 32
+    return tags
 
 
 def policy_of(kms, key_id):
@@ -55,7 +60,7 @@ def test_integration_sequence(ansible, aws):
             assert result.result["key_arn"] == key["Arn"] and result.result["key_id"] == key["KeyId"]
             assert key["KeyState"] == "Enabled" and key["KeySpec"] == "SYMMETRIC_DEFAULT" and key["KeyUsage"] == "ENCRYPT_DECRYPT"
             assert kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"] is True
-            assert tags_of(kms, key["KeyId"]) == {"Team": "platform", MANAGED_BY[0]: MANAGED_BY[1]}
+            assert tags_of(kms, key["KeyId"]) == {"Team": "platform", MANAGED_BY[0]: MANAGED_BY[1], ALIAS_TAG[0]: ALIAS_TAG[1]}
             statements = dict((statement["Sid"], statement) for statement in policy_of(kms, key["KeyId"])["Statement"])
             assert statements["AccountAdministersKey"]["Principal"] == {"AWS": "arn:aws:iam::%s:root" % account}
             logs = statements["CloudWatchLogsEncryptsSessionLogs"]
@@ -66,7 +71,7 @@ def test_integration_sequence(ansible, aws):
         if step.name == "modify":
             assert key_of(kms)["KeyId"] == made["key_id"]
             assert key_of(kms)["Description"] == "Session key"
-            assert tags_of(kms, made["key_id"]) == {"Team": "security", "CostCenter": "42", MANAGED_BY[0]: MANAGED_BY[1]}
+            assert tags_of(kms, made["key_id"]) == {"Team": "security", "CostCenter": "42", MANAGED_BY[0]: MANAGED_BY[1], ALIAS_TAG[0]: ALIAS_TAG[1]}
             assert result.result["actions"] == ["update_key_description", "tag_resource"]
         if step.name == "delete":
             assert kms.describe_key(KeyId=made["key_id"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
@@ -107,7 +112,44 @@ def test_drift_is_repaired_and_check_mode_predicts_it(ansible, aws):
     assert predicted.result["diff"] == made.result["diff"]
     assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
     assert [statement["Sid"] for statement in policy_of(kms, key_id)["Statement"]] == ["AccountAdministersKey", "CloudWatchLogsEncryptsSessionLogs"]
-    assert tags_of(kms, key_id) == {MANAGED_BY[0]: MANAGED_BY[1]}
+    assert tags_of(kms, key_id) == {MANAGED_BY[0]: MANAGED_BY[1], ALIAS_TAG[0]: ALIAS_TAG[1]}
+
+
+def orphan(kms, created_by_run):
+    """A key this collection created for the alias and never aliased (a run killed between CreateKey and CreateAlias)."""
+    tags = [
+        {"TagKey": MANAGED_BY[0], "TagValue": MANAGED_BY[1]},
+        {"TagKey": ALIAS_TAG[0], "TagValue": ALIAS_TAG[1]},
+        {"TagKey": CREATE_TOKEN_TAG, "TagValue": created_by_run},
+    ]
+    return kms.create_key(Description="Encrypts Session Manager session data and logs (awsops.ssm)", Tags=tags)["KeyMetadata"]
+
+
+def test_a_key_left_without_its_alias_is_adopted_not_doubled_and_absent_retires_every_key_of_ours(ansible, aws):
+    kms = aws("kms")
+    someone_elses = kms.create_key(Description="not ours, no alias")["KeyMetadata"]
+    first = orphan(kms, "a" * 32)
+    second = orphan(kms, "b" * 32)  # newer: the one adopted
+
+    predicted, run = ansible.run_module(MODULE, {}, check=True)
+    assert predicted.changed and run.writes == []
+    result, run = ansible.run_module(MODULE, {})
+    assert result.changed and "kms:CreateKey" not in [str(call) for call in run.writes]
+    assert predicted.result["actions"] == result.result["actions"]
+    assert result.result["adopted"] == second["Arn"] == key_of(kms)["Arn"]
+    assert result.result["scheduled_for_deletion"] == [first["Arn"]]
+    assert kms.describe_key(KeyId=first["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    assert kms.describe_key(KeyId=someone_elses["KeyId"])["KeyMetadata"]["KeyState"] == "Enabled"
+    assert kms.get_key_rotation_status(KeyId=second["KeyId"])["KeyRotationEnabled"] is True
+    again, run = ansible.run_module(MODULE, {})
+    assert not again.changed and run.writes == []
+
+    third = orphan(kms, "c" * 32)  # left by another run meanwhile
+    removed, _run = ansible.run_module(MODULE, {"state": "absent"})
+    assert removed.changed and sorted(removed.result["scheduled_for_deletion"]) == sorted([second["Arn"], third["Arn"]])
+    for key in (second, third):
+        assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    assert kms.describe_key(KeyId=someone_elses["KeyId"])["KeyMetadata"]["KeyState"] == "Enabled"
 
 
 def test_a_key_that_is_not_ours_is_refused_and_kept(ansible, aws):

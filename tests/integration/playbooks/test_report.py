@@ -50,6 +50,8 @@ def test_report_shows_schedules_week_hours_and_attached_instances(ansible, moto,
     assert lines[0] == "seoul: account 123456789012, region ap-northeast-2"
     where = "schedule group" if backend == "scheduler" else "function"
     assert "Office hours (%s backend, %s instance-scheduler): 2 schedules" % (backend, where) in lines
+    if backend == "lambda":
+        assert "  function instance-scheduler: Active, last update Successful" in lines, lines
 
     office = section(lines, "  office-hours: instances tagged Service=test, time zone Asia/Seoul")
     start_name = "office-hours-start" if backend == "scheduler" else "instance-scheduler-office-hours-start"

@@ -118,3 +118,15 @@ def test_the_check_sees_the_roles_defaults_and_the_import_overrides_none_of_them
     assert inputs["session_manager"]["state"] == inputs["instance_scheduler"]["state"] == expected_state
     if playbook == "awsops.ssm.site":
         assert inputs["session_manager"]["log_retention_days"] == 365 and inputs["instance_scheduler"]["max_errors"] == "25%"
+
+
+def test_a_bad_retry_setting_is_refused_with_the_inputs_before_any_aws_call(ansible, moto):
+    """The retry bound of every call of the run (environment variables of ansible-playbook) is checked with the inputs."""
+    variables = {"session_manager_idle_timeout": 0}
+    run = ansible.run_playbook("awsops.ssm.site", inventory=inventory(one=target(moto, "eu-west-1", **variables)),
+                               env={"AWSOPS_SSM_RETRY_ATTEMPTS": "1000"})
+    assert run.returncode == 2, run.summary()
+    problems = run.task(PREFLIGHT).result["problems"]
+    assert [problem.split(":")[0] for problem in problems] == ["session_manager_idle_timeout", "AWSOPS_SSM_RETRY_ATTEMPTS"], problems
+    assert problems[1] == "AWSOPS_SSM_RETRY_ATTEMPTS: '1000' is not a whole number from 1 to 50", problems
+    assert run.calls == []

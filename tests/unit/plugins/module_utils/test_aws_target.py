@@ -3,10 +3,18 @@
 # Copyright: Contributors to the awsops.ssm project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""aws_target.connection_options: the one place the connection of every task is built."""
+"""aws_target.connection_options: the one place the connection of every task is built; boto3_client: its clients on the controller."""
 
+import botocore.endpoint
+import botocore.exceptions
+import pytest
+
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
+from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import boto3_client
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import connection_options
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import effective_region
+
+from awsops_harness.wire_stub import WireStub
 
 ASSUMED = {"access_key": "ASIAX", "secret_key": "secret", "session_token": "token"}
 
@@ -33,3 +41,26 @@ def test_the_region_falls_back_to_the_environment():
     assert effective_region(None, {"AWS_DEFAULT_REGION": "eu-west-1"}) == "eu-west-1"
     assert effective_region("ap-northeast-2", {"AWS_REGION": "us-west-2"}) == "ap-northeast-2"
     assert effective_region("", {}) == ""
+
+
+def test_the_preflight_reads_go_through_the_one_bounded_retry_layer(monkeypatch):
+    """boto3_client (the pre-flight's reads, AssumeRole) retries as every module's client: throttled, then answered."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    waited = []
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", waited.append)
+    monkeypatch.setattr(aws_retries, "monotonic", lambda: float(sum(waited)))
+    monkeypatch.setenv(aws_retries.ATTEMPTS_VARIABLE, "3")
+    events = boto3_client("events", connection_options("eu-west-1", environ={}))
+    wire = WireStub(events)
+    for _attempt in range(3):
+        wire.answer_error(400, "ThrottlingException", "Rate exceeded")
+    with pytest.raises(botocore.exceptions.ClientError, match="ThrottlingException.*reached max retries: 2"):
+        events.list_rules(NamePrefix="instance-scheduler-")
+    assert wire.sent == ["ListRules"] * 3 and len(waited) == 2
+
+
+def test_bad_retry_settings_are_named_before_any_call(monkeypatch):
+    monkeypatch.setenv(aws_retries.SECONDS_VARIABLE, "forever")
+    with pytest.raises(ValueError, match="AWSOPS_SSM_RETRY_SECONDS: 'forever' is not a number of seconds"):
+        boto3_client("events", connection_options("eu-west-1", environ={}))

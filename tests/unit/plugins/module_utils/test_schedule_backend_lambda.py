@@ -30,7 +30,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.awsops.ssm.plugins.module_utils import schedule_backend_common
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils import schedule_backend_lambda as lb
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import validate_schedules
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import PlanError
@@ -96,6 +96,11 @@ WRITE_ANSWERS = {
 }
 
 
+# After these writes the backend waits (function_active_v2 / function_updated_v2): one GetFunction that finds it ready.
+WAITED_WRITES = ("lambda:CreateFunction", "lambda:UpdateFunctionConfiguration", "lambda:UpdateFunctionCode")
+READY = {"Configuration": {"FunctionName": GROUP, "State": "Active", "LastUpdateStatus": "Successful"}}
+
+
 class Aws:
     """logs, lambda and events clients under botocore's Stubber; calls records (service, Operation, params) of every request."""
 
@@ -119,6 +124,13 @@ class Aws:
         service, operation = call.split(":")
         answer = WRITE_ANSWERS.get(call, {}) if answer is None else answer
         self.stubbers[service].add_response(xform_name(operation), answer, params)
+
+    def expect_writes(self, writes):
+        """Queue the answers to writes, each followed by the GetFunction of the wait that comes after it."""
+        for call in writes:
+            self.expect(call)
+            if call in WAITED_WRITES:
+                self.expect("lambda:GetFunction", copy.deepcopy(READY), {"FunctionName": GROUP})
 
     def error(self, call, code, message="", status=400, params=None):
         service, operation = call.split(":")
@@ -150,7 +162,7 @@ def aws():
 def no_sleep(monkeypatch):
     """time.sleep recorded instead of slept (the backend's role wait and botocore's waiter both use it)."""
     sleeps = []
-    monkeypatch.setattr(schedule_backend_common.time, "sleep", sleeps.append)
+    monkeypatch.setattr(aws_retries.time, "sleep", sleeps.append)
     return sleeps
 
 
@@ -164,7 +176,7 @@ class FakeModule:
         self.check_mode = check_mode
         self._diff = True
 
-    def client(self, service, retry_decorator=None):
+    def client(self, service, **_options):
         return self.aws.clients[service]
 
     def fail_json(self, **kwargs):
@@ -260,11 +272,12 @@ class World:
 
     def _lambda_update_function_configuration(self, params):
         assert self.function is not None and params.pop("FunctionName") == GROUP
-        self.function["Configuration"].update(params)
+        self.function["Configuration"].update(params, LastUpdateStatus="Successful")
+        self.function["Configuration"].pop("LastUpdateStatusReason", None)
 
     def _lambda_update_function_code(self, params):
         assert self.function is not None and params["FunctionName"] == GROUP
-        self.function["Configuration"].update(CodeSha256=sha256_b64(params["ZipFile"]), CodeSize=len(params["ZipFile"]))
+        self.function["Configuration"].update(CodeSha256=sha256_b64(params["ZipFile"]), CodeSize=len(params["ZipFile"]), LastUpdateStatus="Successful")
 
     def _lambda_tag_resource(self, params):
         assert self.function is not None and params["Resource"] == FUNCTION_ARN
@@ -350,8 +363,7 @@ def converge(aws, world, raw, writes, exclusive=True, state="present", **setting
     assert aws.writes(start) == []
     applied_from = len(aws.calls)
     world.stub_read(aws)
-    for call in writes:
-        aws.expect(call)
+    aws.expect_writes(writes)
     result = run(FakeModule(aws), backend(aws, **settings), listed, exclusive, state)
     assert aws.writes(applied_from) == writes
     assert_requests_valid(aws, applied_from)
@@ -562,16 +574,14 @@ def test_configuration_and_code_together_wait_for_the_update_between_them(aws, n
     in_progress["Configuration"].update(LastUpdateStatus="InProgress")
     aws.expect("lambda:GetFunction", in_progress, {"FunctionName": GROUP})
     aws.expect("lambda:GetFunction", copy.deepcopy(world.function), {"FunctionName": GROUP})
-    aws.expect("lambda:UpdateFunctionCode")
-    for _action in ("start", "stop"):
-        aws.expect("events:PutRule")
-        aws.expect("events:PutTargets")
+    aws.expect_writes(["lambda:UpdateFunctionCode"] + ["events:PutRule", "events:PutTargets"] * 2)
     made = backend(aws, invoker_role_arn="arn:aws:iam::123456789012:role/New")
     inventory = made.read()
     changes = made.plan(inventory, schedules(with_changes(OFFICE, timezone="Europe/Berlin"), NYC), exclusive=True, state="present")
     made.apply(inventory, changes)
     lambda_calls = [operation for service, operation, _params in aws.calls[start:] if service == "lambda"]
-    assert lambda_calls == ["GetFunction", "GetPolicy", "UpdateFunctionConfiguration", "GetFunction", "GetFunction", "UpdateFunctionCode"]
+    # each update is followed by function_updated_v2's GetFunction until LastUpdateStatus is Successful
+    assert lambda_calls == ["GetFunction", "GetPolicy", "UpdateFunctionConfiguration", "GetFunction", "GetFunction", "UpdateFunctionCode", "GetFunction"]
     assert no_sleep == [1]  # the waiter's delay, once, while the update was in progress
     assert_requests_valid(aws, start)
 
@@ -736,17 +746,19 @@ def test_create_function_waits_for_a_new_role_then_succeeds(aws, no_sleep):
     aws.error("lambda:CreateFunction", "InvalidParameterValueException", ROLE_NOT_READY)
     aws.expect("lambda:CreateFunction", params=request)
     assert lb.create_function(aws.clients["lambda"], **request)["FunctionArn"] == FUNCTION_ARN
-    assert no_sleep == [2, 4]
+    assert no_sleep == list(aws_retries.CONSISTENCY_DELAYS[:2])
     assert aws.writes() == ["lambda:CreateFunction"] * 3
 
 
-def test_create_function_gives_up_when_the_role_never_becomes_usable(aws, no_sleep):
+def test_create_function_gives_up_when_the_role_never_becomes_usable(aws, fake_time):
     request = dict(backend(aws).function_request(), Code={"ZipFile": b"zip"})
-    for _attempt in range(len(lb.ROLE_PROPAGATION_DELAYS) + 1):
+    # 1 + 2 + 4 + 8 + 8 + 8 + 8 = 39 seconds of waiting; one more 8 would pass CONSISTENCY_SECONDS (45).
+    waits = [1, 2, 4, 8, 8, 8, 8]
+    for _attempt in range(len(waits) + 1):
         aws.error("lambda:CreateFunction", "InvalidParameterValueException", ROLE_NOT_READY)
     with pytest.raises(AnsibleAWSError, match="Failed to create the function.*cannot be assumed"):
         lb.create_function(aws.clients["lambda"], **request)
-    assert no_sleep == list(lb.ROLE_PROPAGATION_DELAYS)
+    assert fake_time.sleeps == waits and sum(waits) <= aws_retries.CONSISTENCY_SECONDS
 
 
 @pytest.mark.parametrize(
@@ -772,13 +784,10 @@ def test_the_role_retry_also_runs_in_a_first_apply(aws, no_sleep):
     aws.expect("logs:CreateLogGroup")
     aws.expect("logs:PutRetentionPolicy")
     aws.error("lambda:CreateFunction", "InvalidParameterValueException", ROLE_NOT_READY)
-    aws.expect("lambda:CreateFunction")
-    for _action in ("start", "stop"):
-        for call in ("events:PutRule", "events:PutTargets", "lambda:AddPermission"):
-            aws.expect(call)
+    aws.expect_writes(["lambda:CreateFunction"] + ["events:PutRule", "events:PutTargets", "lambda:AddPermission"] * 2)
     result = run(FakeModule(aws), backend(aws), schedules(OFFICE), True, "present")
     assert result["created"] == ["instance-scheduler-office-start", "instance-scheduler-office-stop"]
-    assert no_sleep == [2]
+    assert no_sleep == [aws_retries.CONSISTENCY_DELAYS[0]]
 
 
 def test_role_not_ready_recognises_only_role_errors():
@@ -794,10 +803,7 @@ def test_a_target_events_refuses_fails_the_run(aws):
     """PutTargets answers HTTP 200 with FailedEntryCount when it refuses a target: that must not pass as done."""
     world = World()
     world.stub_read(aws)
-    aws.expect("logs:CreateLogGroup")
-    aws.expect("logs:PutRetentionPolicy")
-    aws.expect("lambda:CreateFunction")
-    aws.expect("events:PutRule")
+    aws.expect_writes(["logs:CreateLogGroup", "logs:PutRetentionPolicy", "lambda:CreateFunction", "events:PutRule"])
     refused = {"TargetId": "instance-scheduler", "ErrorCode": "ConcurrentModificationException", "ErrorMessage": "Rule was modified"}
     aws.expect("events:PutTargets", {"FailedEntryCount": 1, "FailedEntries": [refused]})
     made = backend(aws)
@@ -816,3 +822,90 @@ def test_missing_resources_read_as_none_and_other_errors_fail(aws):
         lb.get_function(aws.clients["lambda"], GROUP)
     aws.error("events:DeleteRule", "ResourceNotFoundException", "Rule does not exist")
     assert lb.delete_call(aws.clients["events"], "delete_rule", Name="instance-scheduler-office-start") is False
+
+
+# ---- the function's state (Lambda's State and LastUpdateStatus; moto's functions are always Active, so the Stubber) ----
+
+FAILED_REASON = "The role defined for the function cannot be assumed by Lambda."
+
+
+def first_apply_until_the_function(aws, world):
+    world.stub_read(aws)
+    aws.expect("logs:CreateLogGroup")
+    aws.expect("logs:PutRetentionPolicy")
+    aws.expect("lambda:CreateFunction")
+
+
+def test_a_function_that_becomes_failed_fails_the_run_with_its_reason(aws, no_sleep):
+    world = World()
+    first_apply_until_the_function(aws, world)
+    pending = {"Configuration": {"FunctionName": GROUP, "State": "Pending", "StateReasonCode": "Creating"}}
+    failed = {"Configuration": {"FunctionName": GROUP, "State": "Failed", "StateReasonCode": "InvalidConfiguration", "StateReason": FAILED_REASON}}
+    aws.expect("lambda:GetFunction", pending, {"FunctionName": GROUP})
+    aws.expect("lambda:GetFunction", failed, {"FunctionName": GROUP})
+    with pytest.raises(AnsibleAWSError) as raised:
+        run(FakeModule(aws), backend(aws), schedules(OFFICE), True, "present")
+    assert str(raised.value.message) == "the Lambda function instance-scheduler is Failed (InvalidConfiguration): " + FAILED_REASON
+    assert aws.writes()[-1] == "lambda:CreateFunction"  # no rule points at a function that cannot run
+    assert no_sleep == [lb.FUNCTION_WAIT["Delay"]]
+
+
+def test_the_wait_for_an_active_function_is_bounded(aws, no_sleep):
+    world = World()
+    first_apply_until_the_function(aws, world)
+    for _attempt in range(lb.FUNCTION_WAIT["MaxAttempts"]):
+        aws.expect("lambda:GetFunction", {"Configuration": {"FunctionName": GROUP, "State": "Pending"}}, {"FunctionName": GROUP})
+    with pytest.raises(AnsibleAWSError, match="the Lambda function instance-scheduler is not ready after 60 seconds .State Pending"):
+        run(FakeModule(aws), backend(aws), schedules(OFFICE), True, "present")
+    assert len(no_sleep) == lb.FUNCTION_WAIT["MaxAttempts"] - 1 and sum(no_sleep) <= 60
+
+
+def test_a_failed_update_fails_the_run_with_its_reason(aws, no_sleep):
+    world = deployed(aws)
+    world.stub_read(aws)
+    aws.expect("lambda:UpdateFunctionConfiguration")
+    failed = copy.deepcopy(world.function)
+    failed["Configuration"].update(LastUpdateStatus="Failed", LastUpdateStatusReasonCode="EniLimitExceeded", LastUpdateStatusReason="ENI limit reached")
+    aws.expect("lambda:GetFunction", failed, {"FunctionName": GROUP})
+    with pytest.raises(AnsibleAWSError, match=r"the last update of the Lambda function instance-scheduler Failed \(EniLimitExceeded\): ENI limit reached"):
+        run(FakeModule(aws), backend(aws, invoker_role_arn="arn:aws:iam::123456789012:role/New"), schedules(OFFICE, NYC), True, "present")
+
+
+def test_a_rerun_that_finds_the_function_failed_makes_it_again_with_its_permissions(aws):
+    world = deployed(aws)
+    world.function["Configuration"].update(State="Failed", StateReasonCode="InvalidConfiguration", StateReason=FAILED_REASON)
+    writes = ["lambda:DeleteFunction", "lambda:CreateFunction"] + ["lambda:AddPermission"] * 4
+    result, start = converge(aws, world, [OFFICE, NYC], writes)
+    assert result["changes"] == ["delete function instance-scheduler", "create function instance-scheduler"] + [
+        "create permission %s" % name for name in RULES
+    ]
+    assert world.function["Configuration"]["State"] == "Active" and sorted(world.statements) == RULES
+    assert result["resources"]["function"][GROUP]["state"] == "Active"
+    assert "events:PutRule" not in aws.writes(start)  # the rules stay: the new function has the same ARN
+
+
+def test_a_rerun_that_finds_the_last_update_failed_sends_configuration_and_code_again(aws):
+    world = deployed(aws)
+    world.function["Configuration"].update(LastUpdateStatus="Failed", LastUpdateStatusReason="ENI limit reached")
+    result, start = converge(aws, world, [OFFICE, NYC], ["lambda:UpdateFunctionConfiguration", "lambda:UpdateFunctionCode"])
+    assert result["changes"] == ["update function instance-scheduler"]
+    assert aws.sent("lambda:UpdateFunctionConfiguration", start)[0] == backend(aws).function_request()
+
+
+def test_the_info_module_reports_the_functions_state(aws):
+    world = deployed(aws)
+    world.function["Configuration"].update(State="Failed", StateReason=FAILED_REASON)
+    world.stub_read(aws)
+    made = backend(aws)
+    status = made.status(made.read())
+    assert status == {
+        "function": {
+            "name": GROUP,
+            "state": "Failed",
+            "state_reason": FAILED_REASON,
+            "last_update_status": "Successful",
+            "last_update_status_reason": None,
+            "ok": False,
+        }
+    }
+    assert lb.LambdaBackend.status(made, lb.LambdaInventory()) == {"function": None}

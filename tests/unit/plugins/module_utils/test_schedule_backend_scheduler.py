@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.awsops.ssm.plugins.module_utils import schedule_backend_common
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils import schedule_backend_scheduler as sb
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import validate_schedules
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import PlanError
@@ -50,7 +50,7 @@ class FakeModule:
         self.check_mode = check_mode
         self._diff = True
 
-    def client(self, service, retry_decorator=None):
+    def client(self, service, **_options):
         assert service == "scheduler"
         return self._client
 
@@ -66,7 +66,7 @@ def scheduler():
 @pytest.fixture
 def no_sleep(monkeypatch):
     sleeps = []
-    monkeypatch.setattr(schedule_backend_common.time, "sleep", sleeps.append)
+    monkeypatch.setattr(aws_retries.time, "sleep", sleeps.append)
     return sleeps
 
 
@@ -357,7 +357,7 @@ def test_write_waits_for_a_new_role_then_succeeds(scheduler, no_sleep):
     stubber.add_client_error("create_schedule", "ValidationException", "The execution role you provide must allow EventBridge Scheduler to assume the role.")
     stubber.add_response("create_schedule", {"ScheduleArn": schedule_arn("office-start")}, request)
     assert sb.write_schedule(client, "create_schedule", **request)["ScheduleArn"] == schedule_arn("office-start")
-    assert no_sleep == [2]
+    assert no_sleep == [aws_retries.CONSISTENCY_DELAYS[0]]
 
 
 def test_write_does_not_retry_other_validation_errors(scheduler, no_sleep):

@@ -22,7 +22,7 @@ ALIAS = "alias/ssm-sessions"
 KEY_ID = "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
 ARN = "arn:aws:kms:eu-west-1:123456789012:key/" + KEY_ID
 POLICY = session_key_policy("aws", "eu-west-1", "123456789012")
-OURS = {"awsops:ssm:managed-by": "awsops.ssm"}
+OURS = {"awsops:ssm:managed-by": "awsops.ssm", "awsops:ssm:key-alias": ALIAS}
 DESCRIPTION = "Encrypts Session Manager session data and logs (awsops.ssm)"
 
 
@@ -87,10 +87,10 @@ def test_absent_deletes_the_alias_and_schedules_the_key():
 def test_after_view_shows_what_the_steps_make():
     state = converged(rotation=False, tags=dict(OURS, Old="x"))
     steps = plan_present(state, ALIAS, "new", POLICY, {"Team": "b"}, True)
-    after = after_view(state, steps, "new", POLICY, {"Team": "b"}, True)
+    after = after_view(state, steps, "new", POLICY, {"Team": "b"}, True, ALIAS)
     assert after["description"] == "new" and after["rotation"] is True
     assert after["tags"] == dict(OURS, Team="b")
-    assert after_view(converged(), [], DESCRIPTION, POLICY, {"Team": "a"}, True) == converged().view()
+    assert after_view(converged(), [], DESCRIPTION, POLICY, {"Team": "a"}, True, ALIAS) == converged().view()
 
 
 def test_every_request_is_valid_for_the_kms_model():
@@ -102,7 +102,7 @@ def test_every_request_is_valid_for_the_kms_model():
     steps += plan_present(converged(metadata={"KeyState": "PendingDeletion"}), ALIAS, DESCRIPTION, POLICY, {}, True)
     for operation, request in steps:
         assert_valid("kms", pascal(operation), request)
-    assert_valid("kms", "CreateKey", create_request(DESCRIPTION, POLICY, {"Team": "a"}))
+    assert_valid("kms", "CreateKey", create_request(DESCRIPTION, POLICY, {"Team": "a"}, ALIAS))
     # After CreateKey, apply_steps adds the new key's id to these two.
     rotation, alias = plan_present(KeyState(), ALIAS, DESCRIPTION, POLICY, {}, True)[1:]
     assert_valid("kms", pascal(rotation[0]), dict(rotation[1], KeyId=KEY_ID))

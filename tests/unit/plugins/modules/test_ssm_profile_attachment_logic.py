@@ -15,8 +15,8 @@ import botocore.exceptions
 import pytest
 from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils import instance_selection
 from ansible_collections.awsops.ssm.plugins.modules import ssm_profile_attachment as module
 
@@ -209,7 +209,7 @@ def ec2():
 @pytest.fixture
 def no_sleep(monkeypatch):
     sleeps = []
-    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    monkeypatch.setattr(aws_retries.time, "sleep", sleeps.append)
     return sleeps
 
 
@@ -256,14 +256,14 @@ def test_a_profile_ec2_does_not_know_yet_is_retried(ec2, no_sleep):
     assert len(no_sleep) == 2 and all(0 <= sleep <= 10 for sleep in no_sleep)
 
 
-def test_the_propagation_wait_is_bounded(ec2, no_sleep):
+def test_the_propagation_wait_is_bounded(ec2, fake_time):
     client, stubber = ec2
-    for _attempt in range(10):
+    for _attempt in range(8):
         stubber.add_client_error("replace_iam_instance_profile_association", "InvalidParameterValue", "Invalid IAM Instance Profile name")
     with pytest.raises(AnsibleAWSError, match="Failed to replace the instance profile association") as raised:
         module.replace_association(client, {"Name": OURS}, "iip-assoc-1")
     assert raised.value.exception.response["Error"]["Code"] == "InvalidParameterValue"
-    assert len(no_sleep) == 9 and sum(no_sleep) <= 2 + 4 + 8 + 6 * 10
+    assert fake_time.sleeps == [1, 2, 4, 8, 8, 8, 8] and sum(fake_time.sleeps) <= aws_retries.CONSISTENCY_SECONDS
 
 
 def test_other_invalid_parameters_are_not_retried(ec2, no_sleep):
@@ -274,9 +274,7 @@ def test_other_invalid_parameters_are_not_retried(ec2, no_sleep):
     assert no_sleep == []
 
 
-def test_the_retry_classifies_real_client_errors():
-    status = module.ProfilePropagationRetry.status_code_from_exception
-    assert status(client_error("InvalidParameterValue", "Invalid IAM Instance Profile name", "AssociateIamInstanceProfile")) == module.PROPAGATION_ERROR
-    assert status(client_error("InvalidParameterValue", "bad instance id", "AssociateIamInstanceProfile")) == "InvalidParameterValue"
-    assert status(client_error("IncorrectState", "already associated", "AssociateIamInstanceProfile")) == "IncorrectState"
-    assert module.ProfilePropagationRetry.found("Throttling")
+def test_only_an_unknown_instance_profile_is_waited_for():
+    assert module.profile_not_known_yet(client_error("InvalidParameterValue", "Invalid IAM Instance Profile name", "AssociateIamInstanceProfile"))
+    assert not module.profile_not_known_yet(client_error("InvalidParameterValue", "bad instance id", "AssociateIamInstanceProfile"))
+    assert not module.profile_not_known_yet(client_error("IncorrectState", "already associated", "AssociateIamInstanceProfile"))
