@@ -30,7 +30,6 @@ write; a value IAM cannot hold in a tag is refused before any write.
 import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import service_trust_policy
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import normalize_document
@@ -109,19 +108,16 @@ def trusts_service(trust_policy):
 
 
 @AWSErrorHandler.common_error_handler("read the service setting " + SETTING_ID)
-@AWSRetry.jittered_backoff()
 def get_setting(client):
     return client.get_service_setting(SettingId=SETTING_ID)["ServiceSetting"]
 
 
 @AWSErrorHandler.common_error_handler("update the service setting " + SETTING_ID)
-@AWSRetry.jittered_backoff()
 def update_setting(client, value):
     client.update_service_setting(SettingId=SETTING_ID, SettingValue=value)
 
 
 @AWSErrorHandler.common_error_handler("reset the service setting " + SETTING_ID)
-@AWSRetry.jittered_backoff()
 def reset_setting(client):
     return client.reset_service_setting(SettingId=SETTING_ID)["ServiceSetting"]
 

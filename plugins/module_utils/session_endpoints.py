@@ -33,6 +33,7 @@ The plan of a VPC is a list of (operation, request) steps computed from one
 read of the VPC; check mode stops there, a real run sends them in order.
 """
 
+import functools
 import uuid
 from dataclasses import dataclass
 from dataclasses import field
@@ -40,11 +41,11 @@ from dataclasses import field
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import INTERNAL_TAG_PREFIX
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import MANAGED_BY_TAG
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import MANAGED_BY_VALUE
@@ -114,14 +115,12 @@ def _paginate(client, operation, result_key, **params):
 
 
 @EC2ErrorHandler.common_error_handler("describe VPCs")
-@AWSRetry.jittered_backoff()
 def describe_vpcs(client, vpc_ids):
     # A filter, not VpcIds: a missing id matches nothing instead of failing the call, so every missing id is reported.
     return _paginate(client, "describe_vpcs", "Vpcs", Filters=[{"Name": "vpc-id", "Values": sorted(vpc_ids)}])
 
 
 @EC2ErrorHandler.common_error_handler("describe a VPC attribute")
-@AWSRetry.jittered_backoff()
 def vpc_attribute(client, vpc_id, attribute):
     """enableDnsSupport / enableDnsHostnames of a VPC, as a bool."""
     answer = client.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)
@@ -129,39 +128,48 @@ def vpc_attribute(client, vpc_id, attribute):
 
 
 @EC2ErrorHandler.common_error_handler("describe subnets")
-@AWSRetry.jittered_backoff()
 def describe_subnets(client, subnet_ids):
     return _paginate(client, "describe_subnets", "Subnets", Filters=[{"Name": "subnet-id", "Values": sorted(subnet_ids)}])
 
 
 @EC2ErrorHandler.common_error_handler("describe security groups")
-@AWSRetry.jittered_backoff()
 def describe_security_groups(client, filters):
     return _paginate(client, "describe_security_groups", "SecurityGroups", Filters=filters)
 
 
 @EC2ErrorHandler.common_error_handler("describe route tables")
-@AWSRetry.jittered_backoff()
 def describe_route_tables(client, vpc_ids):
     return _paginate(client, "describe_route_tables", "RouteTables", Filters=[{"Name": "vpc-id", "Values": sorted(vpc_ids)}])
 
 
 @EC2ErrorHandler.list_error_handler("describe VPC endpoints", [])
-@AWSRetry.jittered_backoff()
 def describe_vpc_endpoints(client, vpc_ids=None, endpoint_ids=None):
     if endpoint_ids:
         return _paginate(client, "describe_vpc_endpoints", "VpcEndpoints", VpcEndpointIds=sorted(endpoint_ids))
     return _paginate(client, "describe_vpc_endpoints", "VpcEndpoints", Filters=[{"Name": "vpc-id", "Values": sorted(vpc_ids)}])
 
 
+def _resent_while(codes, seconds=aws_retries.CONSISTENCY_SECONDS):
+    """Send again while AWS answers one of codes (eventual consistency, not a failure); each send has the client's retries."""
+
+    def decorator(function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            return aws_retries.resend_while(lambda: function(*args, **kwargs), aws_retries.has_code(*codes), seconds=seconds)
+
+        return wrapper
+
+    return decorator
+
+
 # A security group that this run has just created may not be known yet to the next call for a few seconds.
-fresh_group_retry = AWSRetry.jittered_backoff(retries=8, delay=2, max_delay=10, catch_extra_error_codes=["InvalidGroup.NotFound"])
-# ENIs of deleted endpoints linger for a while: their security group cannot be deleted before they go.
-dependency_retry = AWSRetry.jittered_backoff(retries=12, delay=5, max_delay=30, catch_extra_error_codes=["DependencyViolation"])
+fresh_group_retry = _resent_while(("InvalidGroup.NotFound",))
+# ENIs of deleted endpoints linger for minutes: their security group cannot be deleted before they go.
+DEPENDENCY_SECONDS = 300
+dependency_retry = _resent_while(("DependencyViolation",), seconds=DEPENDENCY_SECONDS)
 
 
 @EC2ErrorHandler.common_error_handler("create the security group")
-@AWSRetry.jittered_backoff()
 def create_security_group(client, request):
     return client.create_security_group(**request)["GroupId"]
 
@@ -186,13 +194,12 @@ def modify_vpc_endpoint(client, request):
 
 
 @EC2ErrorHandler.common_error_handler("tag a resource")
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["InvalidGroup.NotFound", "InvalidVpcEndpointId.NotFound"])
+@_resent_while(("InvalidGroup.NotFound", "InvalidVpcEndpointId.NotFound"))
 def call_tags(client, operation, request):
     return getattr(client, operation)(**request)
 
 
 @EC2ErrorHandler.deletion_error_handler("delete VPC endpoints")
-@AWSRetry.jittered_backoff()
 def delete_vpc_endpoints(client, endpoint_ids):
     """Returns the endpoints AWS could not delete (it answers per endpoint instead of failing)."""
     unsuccessful = client.delete_vpc_endpoints(VpcEndpointIds=endpoint_ids).get("Unsuccessful") or []

@@ -28,7 +28,6 @@ same text is what the report prints (render_line, render_lines).
 import datetime
 
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.awsops.ssm.plugins.module_utils.default_host_management import MINIMUM_AGENT_VERSION
@@ -51,7 +50,6 @@ DEFAULT_ROUTES = ("0.0.0.0/0", "::/0")
 
 
 @AWSErrorHandler.common_error_handler("describe instances")
-@AWSRetry.jittered_backoff()
 def describe_instances(client, filters, limit):
     """At most limit instances (by id) that the filters select, and whether more matched."""
     instances = []
@@ -65,7 +63,6 @@ def describe_instances(client, filters, limit):
 
 
 @AWSErrorHandler.common_error_handler("describe the instances Systems Manager knows")
-@AWSRetry.jittered_backoff()
 def describe_instance_information(client, instance_ids):
     """{instance id: InstanceInformation} of the ids Systems Manager knows, read 50 ids at a time."""
     found = {}

@@ -93,6 +93,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+  - awsops.ssm.retries
 """
 
 EXAMPLES = r"""
@@ -149,6 +150,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils import default_host_management as dhmc
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import account_id_from_arn
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import caller_account_id
@@ -355,8 +357,8 @@ def main():
     problems = input_problems(module.params, module.region)
     if problems:
         module.fail_json(msg="; ".join(problems), problems=problems)
-    iam = module.client("iam")
-    ssm = module.client("ssm")
+    iam = aws_retries.client(module, "iam")
+    ssm = aws_retries.client(module, "ssm")
     try:
         result = run(module, iam, ssm)
     except AnsibleAWSError as error:

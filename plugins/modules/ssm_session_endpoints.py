@@ -116,6 +116,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+  - awsops.ssm.retries
 """
 
 EXAMPLES = r"""
@@ -251,6 +252,7 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
 from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import DEFAULT_GROUP_NAME
@@ -351,7 +353,7 @@ def main():
     problems = input_problems(params)
     if problems:
         module.fail_json(msg="; ".join(problems), problems=problems)
-    client = module.client("ec2")
+    client = aws_retries.client(module, "ec2")
     try:
         result = run(module, client)
     except AnsibleAWSError as error:

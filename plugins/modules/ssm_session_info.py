@@ -65,6 +65,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - awsops.ssm.retries
 """
 
 EXAMPLES = r"""
@@ -202,6 +203,7 @@ default_host_management_setting:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils import session_reachability as reach
 from ansible_collections.awsops.ssm.plugins.module_utils.default_host_management import get_setting
 from ansible_collections.awsops.ssm.plugins.module_utils.default_host_management import names_role
@@ -265,8 +267,8 @@ def main():
     problems = input_problems(module.params)
     if problems:
         module.fail_json(msg="; ".join(problems), problems=problems)
-    ec2 = module.client("ec2")
-    ssm = module.client("ssm")
+    ec2 = aws_retries.client(module, "ec2")
+    ssm = aws_retries.client(module, "ssm")
     try:
         result = run(module.params, module.region, ec2, ssm)
     except AnsibleAWSError as error:

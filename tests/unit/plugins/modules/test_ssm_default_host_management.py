@@ -62,7 +62,7 @@ class FakeModule:
         self._diff = True
         self.clients = clients
 
-    def client(self, service, retry_decorator=None):
+    def client(self, service, retry_decorator=None, config=None):
         return self.clients[service]
 
     def fail_json(self, **kwargs):
