@@ -15,7 +15,9 @@ Reads only, bounded:
   with exactly that action's ``Targets`` (the tag), so it works with the
   AWS-owned runbooks and with the collection's own alike. The newest
   ``count`` runs of each schedule are kept;
-* per kept run, its per-instance child executions: DescribeAutomationExecutions
+* per kept run, its per-instance child executions (with the decision and
+  reason of a runbook that may skip an instance, as the collection's own
+  does: ``i-0abc: Success: skipped (closed: 2026-12-25 Christmas Day)``): DescribeAutomationExecutions
   with the filter ``ParentExecutionId`` (paginated, at most CHILD_LIMIT), and
   for a failed child without a failure message in the listing one
   GetAutomationExecution, whose failed step holds it (for example the
@@ -123,6 +125,17 @@ def instance_of(child):
     return values[0] if values else None
 
 
+def decision_of(child):
+    """(decision, reason) a runbook that may skip an instance gives as its outputs (``<step>.Decision``, ``<step>.Reason``:
+    the collection's own runbook says "skip", "closed: 2026-12-25 Christmas Day"); (None, None) from the AWS-owned ones."""
+    found = {}
+    for name, values in (child.get("Outputs") or {}).items():
+        for field in ("Decision", "Reason"):
+            if name.endswith("." + field) and values:
+                found[field] = values[0]
+    return found.get("Decision"), found.get("Reason")
+
+
 def instance_outcomes(ssm, run_id):
     """[{instance_id, status, failure_message, execution_id, line}] of one run's children, and whether the list was cut."""
     children = describe_executions(ssm, [{"Key": "ParentExecutionId", "Values": [run_id]}], CHILD_LIMIT + 1)
@@ -131,10 +144,13 @@ def instance_outcomes(ssm, run_id):
         status = child.get("AutomationExecutionStatus")
         message = failure_of(ssm, child) if status in FAILED else None
         instance = instance_of(child)
+        decision, reason = decision_of(child)
         line = "%s: %s" % (instance or child["AutomationExecutionId"], status)
         if message:
             line += ": %s" % message
-        outcomes.append({"instance_id": instance, "status": status, "failure_message": message,
+        elif decision and decision.lower().startswith("skip"):
+            line += ": skipped (%s)" % reason if reason else ": skipped"
+        outcomes.append({"instance_id": instance, "status": status, "failure_message": message, "decision": decision, "reason": reason,
                          "execution_id": child["AutomationExecutionId"], "line": line})
     outcomes.sort(key=lambda outcome: (outcome["instance_id"] or "", outcome["execution_id"]))
     return outcomes, len(children) > CHILD_LIMIT
@@ -260,4 +276,3 @@ def add_last_runs(module, report, deployed_actions, count, window_hours, now=Non
         summary["right_now"] = right_now(ec2, schedule_from(grouped[summary["name"]]), now)
     report["executions_window"] = {"hours": window_hours, "after": (now - datetime.timedelta(hours=window_hours)).isoformat()}
     return report
-

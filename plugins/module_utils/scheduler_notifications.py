@@ -794,4 +794,3 @@ def run(module, settings):
     if module._diff:
         result["diff"] = {"before": before, "after": after}
     return result
-

@@ -87,6 +87,11 @@ now:
   returned: always
   type: str
   sample: "2026-11-29T03:00:00+00:00"
+executions_window:
+  description: With O(executions), the window the runs were read from - C(hours) and C(after) (ISO 8601, UTC).
+  returned: when O(executions) is above 0
+  type: dict
+  sample: {"hours": 168, "after": "2026-11-22T03:00:00+00:00"}
 problems:
   description: Schedules of ours that could not be read into the model (for example a time zone edited by hand), with the reason.
   returned: always
@@ -160,18 +165,18 @@ schedules:
       elements: str
     last_runs:
       description:
-        - With O(executions), the schedule's last runs, newest first - C(action), C(execution_id), C(document), C(status),
+        - "With O(executions), the schedule's last runs, newest first - C(action), C(execution_id), C(document), C(status),
           C(failed) (the run or one of its instances), C(start) and C(end) (C(local) and C(utc)), C(executed_by), C(failure_message),
           and C(instances), one per instance with C(instance_id), C(status), C(failure_message), C(execution_id) and C(line)
-          (for example C(i-0abc: Failed: ... kms:CreateGrant ...)).
+          (for example C(i-0abc: Failed: ... kms:CreateGrant ...))."
       returned: when O(executions) is above 0
       type: list
       elements: dict
     right_now:
       description:
-        - With O(executions), the state the schedule says its instances should be in now (C(expected), C(running) or C(stopped),
+        - "With O(executions), the state the schedule says its instances should be in now (C(expected), C(running) or C(stopped),
           null when the schedule does not repeat weekly or is disabled), each tagged instance with its C(state), and the ids
-          C(as_expected), C(not_as_expected) and C(paused) (tagged C(awsops:scheduler:pause) or C(awsops:scheduler:pause-until)).
+          C(as_expected), C(not_as_expected) and C(paused) (tagged C(awsops:scheduler:pause) or C(awsops:scheduler:pause-until))."
       returned: when O(executions) is above 0
       type: dict
 """

@@ -207,7 +207,7 @@ deleted:
   type: list
   elements: str
 resources:
-  description: What this module manages, by kind and name, after the run (as RV(diff) shows it).
+  description: What this module manages, by kind and name, after the run (as the diff shows it).
   returned: always
   type: dict
 """

@@ -150,6 +150,7 @@ def stub_failed_start_children(stubber):
             {"StepName": "waitForRunning", "Action": "aws:changeInstanceState", "StepStatus": "Failed", "FailureMessage": KMS_FAILURE},
         ]}}, {"AutomationExecutionId": "cccccccc-0000-4000-8000-000000000002"})
 
+
 def test_a_failed_start_on_one_of_three_instances_shows_its_message_under_that_instance():
     ssm = client("ssm")
     with Stubber(ssm) as stubber:
@@ -261,3 +262,19 @@ def test_window_problem():
     assert ae.window_problem("executions_window_hours", 168) is None
     assert "from 1 to 720" in ae.window_problem("executions_window_hours", 721)
     assert "from 1 to 720" in ae.window_problem("executions_window_hours", 0)
+
+
+def test_a_runbook_that_skips_an_instance_says_why():
+    ssm = client("ssm")
+    run_id = "aaaaaaaa-0000-4000-8000-000000000007"
+    skipped = child("cccccccc-0000-4000-8000-000000000007", run_id, "i-0aaa1111aaaa1111a", "Success",
+                    Outputs={"decide.Decision": ["skip"], "decide.Reason": ["closed: 2026-12-25 Christmas Day"]})
+    started = child("cccccccc-0000-4000-8000-000000000008", run_id, "i-0bbb2222bbbb2222b", "Success",
+                    Outputs={"decide.Decision": ["start"], "decide.Reason": ["scheduled start"]})
+    with Stubber(ssm) as stubber:
+        expect(stubber, "DescribeAutomationExecutions", {"AutomationExecutionMetadataList": [skipped, started]},
+               {"Filters": [{"Key": "ParentExecutionId", "Values": [run_id]}], "MaxResults": 50})
+        outcomes, truncated = ae.instance_outcomes(ssm, run_id)
+    assert [outcome["line"] for outcome in outcomes] == [
+        "i-0aaa1111aaaa1111a: Success: skipped (closed: 2026-12-25 Christmas Day)", "i-0bbb2222bbbb2222b: Success"]
+    assert outcomes[0]["reason"] == "closed: 2026-12-25 Christmas Day" and not truncated
