@@ -47,7 +47,6 @@ from ansible_collections.awsops.ssm.plugins.module_utils.schedule_report import 
 LISTING_LIMIT = 500  # executions read per runbook within the window
 CHILD_LIMIT = 200  # instances read per run
 PAGE_SIZE = 50  # the API's maximum
-WINDOW_HOURS_MAX = 720  # SSM keeps automation history for 30 days
 FAILED = ("Failed", "TimedOut", "Cancelled", "CompletedWithFailure")
 PAUSE_TAG = "awsops:scheduler:pause"
 PAUSE_UNTIL_TAG = "awsops:scheduler:pause-until"
@@ -253,12 +252,6 @@ def right_now(ec2, schedule, now=None):
         "not_as_expected": [item["instance_id"] for item in instances if item["as_expected"] is False],
         "paused": [item["instance_id"] for item in instances if item["paused"]],
     }
-
-
-def window_problem(option, hours):
-    if isinstance(hours, int) and 1 <= hours <= WINDOW_HOURS_MAX:
-        return None
-    return "%s: %r is not a number of hours from 1 to %d (SSM keeps automation history for 30 days)" % (option, hours, WINDOW_HOURS_MAX)
 
 
 def add_last_runs(module, report, deployed_actions, count, window_hours, now=None):

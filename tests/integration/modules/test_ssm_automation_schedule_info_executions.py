@@ -24,7 +24,7 @@ def test_without_executions_no_history_is_read(ansible):
 
 
 @pytest.mark.parametrize("args, message", [
-    ({"executions": 51}, "executions: 51 is not from 0 to 50"),
+    ({"executions": 51}, "executions: 51 is not a number of runs from 0 to 50"),
     ({"executions": 3, "executions_window_hours": 0}, "executions_window_hours: 0 is not a number of hours from 1 to 720"),
     ({"executions": 3, "executions_window_hours": 1000}, "executions_window_hours: 1000 is not a number of hours from 1 to 720"),
 ])

@@ -258,11 +258,6 @@ def test_the_info_report_gets_last_runs_and_right_now():
     assert result["executions_window"]["after"] == "2026-11-23T01:00:00+00:00"
 
 
-def test_window_problem():
-    assert ae.window_problem("executions_window_hours", 168) is None
-    assert "from 1 to 720" in ae.window_problem("executions_window_hours", 721)
-    assert "from 1 to 720" in ae.window_problem("executions_window_hours", 0)
-
 
 def test_a_runbook_that_skips_an_instance_says_why():
     ssm = client("ssm")
