@@ -71,6 +71,8 @@ INSTANCE_PROFILE_NAME = re.compile(r"[\w+=,.@-]{1,128}")
 INSTANCE_PROFILE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:instance-profile/(?:[!-~]+/)?(?P<name>[\w+=,.@-]{1,128})")
 INSTANCE_ID = re.compile(r"i-[0-9a-f]{8,17}")
 FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+SQS_QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
+SQS_QUEUE_ARN = re.compile(r"arn:aws[a-z-]*:sqs:(?P<region>[a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,80}")
 # useradd's rule widened to upper case and dots (directory users): not starting with a digit, dot or hyphen.
 LINUX_USER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}")
 ENDPOINT_URL = re.compile(r"https?://[^\s/?#]+(?:[/?#]\S*)?")
@@ -301,6 +303,80 @@ def _kms_key_arns(inputs, field):
     if not isinstance(value, list):
         return ["%s: %s is not a list of KMS key ARNs (%s)" % (inputs.name(field), show(value), KMS_KEY_ARN_FORM)]
     return [check_kms_key_arn("%s[%d]" % (inputs.name(field), index), arn) for index, arn in enumerate(value)]
+
+
+def _queue_names(inputs, field):
+    value = inputs.values[field]
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return ["%s: %s is not a list of SQS queue names" % (inputs.name(field), show(value))]
+    return ["%s: %s is not an SQS queue name; expected 1-80 letters, digits, - or _" % (inputs.name(field), show(name))
+            for name in value if not is_text(name) or not SQS_QUEUE_NAME.fullmatch(name)]
+
+
+def _dead_letter_queue_arns(inputs, field):
+    """Office-hours schedule name -> an SQS queue ARN of the target's region (backend scheduler only)."""
+    value = inputs.values[field]
+    name = inputs.name(field)
+    if value is None or value == {}:
+        return []
+    if not isinstance(value, dict):
+        return ["%s: %s is not a dict of schedule name: SQS queue ARN" % (name, show(value))]
+    if inputs.value("backend", "scheduler") == "lambda":
+        return ["%s: only for backend scheduler; the lambda backend's failed invocations go to the function's on-failure destination" % name]
+    problems = []
+    for schedule in sorted(value, key=str):
+        match = SQS_QUEUE_ARN.fullmatch(value[schedule]) if is_text(value[schedule]) else None
+        if not match:
+            problems.append("%s.%s: %s is not an SQS queue ARN; expected arn:aws:sqs:REGION:ACCOUNT:NAME" % (name, schedule, show(value[schedule])))
+        elif inputs.region and match.group("region") != inputs.region:
+            problems.append("%s.%s: %s is a queue of region %s, not of this target's region %s" % (
+                name, schedule, show(value[schedule]), match.group("region"), inputs.region))
+    return problems
+
+
+NOTIFY_KEYS = ("create", "topic_arn", "email", "https", "kms_key", "state")
+NOTIFY_FORM = ("{} (off), {topic_arn: ARN} (an existing SNS topic), {create: true, email: [...], https: [...], kms_key: KEY} "
+               "or {state: absent} (remove what an earlier run created)")
+
+
+def _notify(inputs, field):
+    """Failure notifications: off ({}), an existing topic, a topic the collection creates, or removed; names within AWS's limits."""
+    from ansible_collections.awsops.ssm.plugins.module_utils.notification_documents import name_problems
+    from ansible_collections.awsops.ssm.plugins.module_utils.notification_documents import topic_problems
+
+    value = inputs.values[field]
+    name = inputs.name(field)
+    if value is None or value == {}:
+        return []
+    if not isinstance(value, dict):
+        return ["%s: %s is not a dict; expected %s" % (name, show(value), NOTIFY_FORM)]
+    unknown = sorted(set(map(str, value)) - set(NOTIFY_KEYS))
+    if unknown:
+        return ["%s: has %s, which it does not take; expected %s" % (name, ", ".join(unknown), NOTIFY_FORM)]
+    state = value.get("state", "present")
+    if state not in STATES:
+        return ["%s.state: %s is not one of %s" % (name, show(state), ", ".join(STATES))]
+    if state == "absent":
+        inputs.parsed[field] = {"state": "absent"}
+        return []  # the rest is not used
+    try:
+        create = parse_boolean(value.get("create", False))
+    except ValueError as error:
+        return ["%s.create: %s" % (name, error)]
+    problems = []
+    if create == (value.get("topic_arn") is not None):
+        problems.append("%s: %s has %s; expected %s" % (
+            name, show(value), "both create and topic_arn" if create else "neither create: true nor topic_arn", NOTIFY_FORM))
+    problems.extend(topic_problems(value, lambda option: "%s.%s" % (name, option)))
+    if inputs.usable("backend", "group", "schedules"):
+        present = [schedule.name for schedule in inputs.parsed.get("schedules") or [] if schedule.state == "present"]
+        problems.extend(name_problems(inputs.value("group", "instance-scheduler"), inputs.value("backend", "scheduler"), present,
+                                      lambda option: inputs.name(option) + (" (with %s)" % name if option == "group" else "")))
+    if not problems:
+        inputs.parsed[field] = dict(value, create=create, state=state)
+    return problems
 
 
 def _s3_bucket(inputs, field):
@@ -606,8 +682,11 @@ RULES = dict(
     function_name=_function_name,
     kms_key_arns=_kms_key_arns,
     instance_tags=_instance_tags,
+    dead_letter_queues=_queue_names,
+    dead_letter_queue_arns=_dead_letter_queue_arns,
     automation_role_arn=_role_arn,
     invoker_role_arn=_role_arn,
+    notify=_notify,  # after the schedules: their names become queue names
     tags=_tags,
 )
 
@@ -628,7 +707,7 @@ COMPONENTS = {
     "instance_scheduler": {
         "present": (
             "state", "backend", "group", "timezone", "tag_key", "schedules", "exclusive", "max_concurrency", "max_errors",
-            "automation_role_name", "kms_key_arns", "tags",
+            "automation_role_name", "kms_key_arns", "notify", "tags",
         ),
         "absent": ("state", "backend", "group", "automation_role_name"),
         "read": ("backend", "group"),

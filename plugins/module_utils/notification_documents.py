@@ -61,6 +61,14 @@ LIMITS = {"topic": 256, "rule": 64, "queue": 80}
 # ---------------------------------------------------------------- names
 
 
+def collection_documents(group):
+    """The runbooks this collection's schedules start: AWS's start and stop runbooks, and the group's own runbook
+    ``<group>-StartStopInstance`` of closed days and paused instances (a name no execution has yet matches nothing)."""
+    from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import DOCUMENTS
+
+    return sorted(set(DOCUMENTS.values()) | {"%s-StartStopInstance" % group})
+
+
 def topic_name(group):
     return "%s-notifications" % group
 
@@ -77,6 +85,13 @@ def dead_letter_queue_name(group, schedule):
 def failed_invocations_queue_name(group):
     """The lambda backend's on-failure destination of the function."""
     return "%s-failed-invocations" % group
+
+
+def queue_names(backend, group, schedules):
+    """schedule name (None for the function's queue) -> its queue name: the queues the notifications of these schedules use."""
+    if backend == "lambda":
+        return {None: failed_invocations_queue_name(group)}
+    return dict((schedule, dead_letter_queue_name(group, schedule)) for schedule in schedules)
 
 
 def queue_alarm_name(queue_name):
@@ -107,21 +122,21 @@ def schedule_arns(partition, region, account, group, schedule):
 # ---------------------------------------------------------------- checks
 
 
-def name_problems(group, backend, schedules):
-    """Problems with the group and schedule names as names of the topic, rule and queues."""
+def name_problems(group, backend, schedules, name=lambda option: option):
+    """Problems with the group and schedule names as names of the topic, rule and queues; name(option) names them in messages."""
     problems = []
     if not isinstance(group, str) or not _RESOURCE_NAME.fullmatch(group):
-        return ["group: %s cannot name the notification topic and queues; expected letters, digits, - or _" % json.dumps(group)]
-    for kind, name in (("topic", topic_name(group)), ("rule", rule_name(group))):
-        if len(name) > LIMITS[kind]:
-            problems.append("group: %s is too long; the %s %s would exceed %d characters" % (json.dumps(group), kind, name, LIMITS[kind]))
+        return ["%s: %s cannot name the notification topic and queues; expected letters, digits, - or _" % (name("group"), json.dumps(group))]
+    for kind, resource in (("topic", topic_name(group)), ("rule", rule_name(group))):
+        if len(resource) > LIMITS[kind]:
+            problems.append("%s: %s is too long; the %s %s would exceed %d characters" % (name("group"), json.dumps(group), kind, resource, LIMITS[kind]))
     if backend == "lambda":
-        name = failed_invocations_queue_name(group)
-        if len(name) > LIMITS["queue"]:
-            problems.append("group: %s is too long; the queue %s would exceed %d characters" % (json.dumps(group), name, LIMITS["queue"]))
+        resource = failed_invocations_queue_name(group)
+        if len(resource) > LIMITS["queue"]:
+            problems.append("%s: %s is too long; the queue %s would exceed %d characters" % (name("group"), json.dumps(group), resource, LIMITS["queue"]))
         return problems
     for index, schedule in enumerate(schedules):
-        option = "schedules[%d]" % index
+        option = "%s[%d]" % (name("schedules"), index)
         if not isinstance(schedule, str) or not _RESOURCE_NAME.fullmatch(schedule):
             problems.append("%s: %s cannot name a dead-letter queue; expected letters, digits, - or _" % (option, json.dumps(schedule)))
         elif len(dead_letter_queue_name(group, schedule)) > LIMITS["queue"]:
@@ -130,8 +145,35 @@ def name_problems(group, backend, schedules):
     seen = set()
     for schedule in schedules:
         if schedule in seen:
-            problems.append("schedules: %s is listed twice" % json.dumps(schedule))
+            problems.append("%s: %s is listed twice" % (name("schedules"), json.dumps(schedule)))
         seen.add(schedule)
+    return problems
+
+
+TOPIC_OPTIONS = ("topic_arn", "email", "https", "kms_key")
+
+
+def topic_problems(values, name=lambda option: option):
+    """Problems with the topic options (TOPIC_OPTIONS) in values; name(option) is what the messages call each one."""
+    problems = []
+    if values.get("topic_arn") is not None:
+        if not isinstance(values["topic_arn"], str) or not _TOPIC_ARN.fullmatch(values["topic_arn"]):
+            problems.append("%s: %s is not an SNS topic ARN; expected arn:aws:sns:REGION:ACCOUNT:NAME" % (name("topic_arn"), json.dumps(values["topic_arn"])))
+        for option in ("email", "https", "kms_key"):
+            if values.get(option):
+                problems.append("%s: only for a topic the collection creates; an existing topic (%s) is used as it is, never changed" % (
+                    name(option), name("topic_arn")))
+    for option, pattern, what in (("email", _EMAIL, "an email address (NAME@DOMAIN)"), ("https", _HTTPS_URL, "an HTTPS URL (https://HOST/PATH)")):
+        addresses = values.get(option) or []
+        if not isinstance(addresses, list):
+            problems.append("%s: %s is not a list; expected a list of texts" % (name(option), json.dumps(addresses)))
+            continue
+        for address in addresses:
+            if not isinstance(address, str) or not pattern.fullmatch(address):
+                problems.append("%s: %s is not %s" % (name(option), json.dumps(address), what))
+    kms_key = values.get("kms_key")
+    if kms_key is not None and (not isinstance(kms_key, str) or not _KMS_KEY.fullmatch(kms_key)):
+        problems.append("%s: %s is not a KMS key; expected a key ARN, key id, alias/NAME or an alias ARN" % (name("kms_key"), json.dumps(kms_key)))
     return problems
 
 
@@ -139,23 +181,11 @@ def input_problems(params):
     """Every problem with the module's options, each naming the option and the accepted form."""
     problems = name_problems(params["group"], params["backend"], params["schedules"] or [])
     present = params["state"] == "present"
-    if params["topic_arn"] is not None:
-        if not _TOPIC_ARN.fullmatch(params["topic_arn"]):
-            problems.append("topic_arn: %s is not an SNS topic ARN; expected arn:aws:sns:REGION:ACCOUNT:NAME" % json.dumps(params["topic_arn"]))
-        for option in ("email", "https", "kms_key"):
-            if params[option]:
-                problems.append("%s: only for a topic this module creates; an existing topic (topic_arn) is used as it is, never changed" % option)
-    for address in params["email"] or []:
-        if not _EMAIL.fullmatch(address):
-            problems.append("email: %s is not an email address (NAME@DOMAIN)" % json.dumps(address))
-    for url in params["https"] or []:
-        if not _HTTPS_URL.fullmatch(url):
-            problems.append("https: %s is not an HTTPS URL (https://HOST/PATH)" % json.dumps(url))
-    if params["kms_key"] is not None and not _KMS_KEY.fullmatch(params["kms_key"]):
-        problems.append("kms_key: %s is not a KMS key; expected a key ARN, key id, alias/NAME or an alias ARN" % json.dumps(params["kms_key"]))
+    problems.extend(topic_problems(params))
     if present:
-        if not params["documents"]:
-            problems.append("documents: required with state present; expected the names of the runbooks the schedules start")
+        if params["documents"] == []:
+            problems.append("documents: an empty list matches no execution; expected the names of the runbooks the schedules start, "
+                            "or no documents for the collection's own")
         for document in params["documents"] or []:
             if not _DOCUMENT_NAME.fullmatch(document):
                 problems.append("documents: %s is not an SSM document name (3-128 letters, digits and _ - . : /)" % json.dumps(document))

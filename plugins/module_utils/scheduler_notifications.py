@@ -247,9 +247,8 @@ class Notifications(object):
         """queue name -> the schedule it serves (None for the function's queue), as the settings want them."""
         if self.settings["state"] != "present":
             return {}
-        if self.settings["backend"] == "lambda":
-            return {docs.failed_invocations_queue_name(self.group): None}
-        return dict((docs.dead_letter_queue_name(self.group, name), name) for name in self.settings["schedules"])
+        names = docs.queue_names(self.settings["backend"], self.group, self.settings["schedules"])
+        return dict((queue, schedule) for schedule, queue in names.items())
 
     def _is_our_queue_name(self, name):
         if self.settings["backend"] == "lambda":

@@ -79,8 +79,9 @@ options:
     type: str
   documents:
     description:
-      - The names of the runbooks the schedules start (for example C(AWS-StartEC2Instance) and C(AWS-StopEC2Instance), or the
-        collection's own runbook). Required with O(state=present).
+      - The names of the runbooks the schedules start.
+      - Default the runbooks of this collection's schedules - C(AWS-StartEC2Instance), C(AWS-StopEC2Instance) and the group's own
+        runbook C(<group>-StartStopInstance) (closed days, paused instances); only executions started by O(executed_by) match.
     type: list
     elements: str
   executed_by:
@@ -216,6 +217,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import partition_of
+from ansible_collections.awsops.ssm.plugins.module_utils.notification_documents import collection_documents
 from ansible_collections.awsops.ssm.plugins.module_utils.notification_documents import input_problems
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import check_tag_key
 from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_notifications import run
@@ -243,6 +245,8 @@ def main():
     if problems:
         module.fail_json(msg="; ".join(problems))
     settings = dict(params, region=module.region, partition=partition_of(module.region))
+    if settings["documents"] is None:
+        settings["documents"] = collection_documents(params["group"])
     try:
         result = run(module, settings)
     except AnsibleAWSError as error:

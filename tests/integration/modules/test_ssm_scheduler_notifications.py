@@ -222,7 +222,7 @@ def test_names_taken_by_resources_not_ours_stop_the_run_before_any_write(ansible
         ({"email": ["not-an-address"]}, 'email: "not-an-address" is not an email address'),
         ({"https": ["http://insecure.example.com"]}, 'https: "http://insecure.example.com" is not an HTTPS URL'),
         ({"kms_key": "my key"}, 'kms_key: "my key" is not a KMS key'),
-        ({"documents": []}, "documents: required with state present"),
+        ({"documents": []}, "documents: an empty list matches no execution"),
         ({"executed_by": ["SSMSchedulerInvokerRole"]}, 'executed_by: "SSMSchedulerInvokerRole" is not a role ARN'),
     ],
 )
