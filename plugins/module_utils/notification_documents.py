@@ -73,6 +73,11 @@ def topic_name(group):
     return "%s-notifications" % group
 
 
+def topic_key_alias(group):
+    """The customer managed key the module creates for its topic when no kms_key is given."""
+    return "alias/%s-notifications" % group
+
+
 def rule_name(group):
     return "%s-automation-failures" % group
 
@@ -332,6 +337,19 @@ def topic_key_policy_statements(account, topic_arn):
         }
         for label, service in (("EventBridge", EVENTS_SERVICE), ("CloudWatch", CLOUDWATCH_SERVICE))
     ]
+
+
+def topic_key_policy(partition, account, topic_arn):
+    """The key policy of the key the module creates for its topic: the account administers it (the AWS default,
+    without which the key becomes unmanageable) and EventBridge and CloudWatch may publish to the topic."""
+    administer = {
+        "Sid": "AccountAdministersKey",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:%s:iam::%s:root" % (partition, account)},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    return {"Version": POLICY_VERSION, "Statement": [administer] + topic_key_policy_statements(account, topic_arn)}
 
 
 # ---------------------------------------------------------------- alarms

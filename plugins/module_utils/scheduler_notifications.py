@@ -52,6 +52,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.awsops.ssm.plugins.module_utils import notification_documents as docs
+from ansible_collections.awsops.ssm.plugins.module_utils import session_key
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import account_id_from_arn
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import MANAGED_BY_TAG
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import MANAGED_BY_VALUE
@@ -63,6 +64,8 @@ from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_lambda
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_lambda import user_tags
 
 TARGET_ID = "notify"
+KEY_DESCRIPTION = "Encrypts the failure notifications topic of office-hours start/stop (awsops.ssm)"
+KEY_DELETION_WINDOW_DAYS = 7
 QUEUE_ATTRIBUTES = {"SqsManagedSseEnabled": "true", "MessageRetentionPeriod": "1209600"}
 INVOKE_CONFIG = {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 900}
 PENDING = "PendingConfirmation"
@@ -71,7 +74,7 @@ PENDING_ARNS = (PENDING, "pending confirmation")
 MISSING_CODES = ["NotFound", "NotFoundException", "ResourceNotFoundException", "ResourceNotFound",
                  "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"]
 # Order of writes: what others point at first; deletes in the reverse order.
-CREATE_ORDER = ("topic", "queue", "alarm", "rule", "target", "subscription", "invoke_config")
+CREATE_ORDER = ("key", "topic", "queue", "alarm", "rule", "target", "subscription", "invoke_config")
 
 
 class NotificationErrorHandler(AWSErrorHandler):
@@ -207,6 +210,7 @@ class NotificationInventory(Inventory):
         self.alarms = {}  # name -> DescribeAlarms entry of ours
         self.alarm_tags = {}
         self.invoke_config = None
+        self.key = session_key.KeyState()  # the topic's key of ours (read only when the settings make or remove one)
         self.foreign = []  # (kind, name) in the way, not ours
 
 
@@ -222,6 +226,7 @@ class Notifications(object):
         self.sqs = module.client("sqs", retry_decorator=retry)
         self.cloudwatch = module.client("cloudwatch", retry_decorator=retry)
         self.functions = module.client("lambda", retry_decorator=retry) if settings["backend"] == "lambda" else None
+        self.kms = module.client("kms", retry_decorator=retry)
         self.group = settings["group"]
         self.partition = settings["partition"]
         self.region = settings["region"]
@@ -230,6 +235,14 @@ class Notifications(object):
 
     def own_topic_arn(self, account):
         return docs.arn(self.partition, "sns", self.region, account, docs.topic_name(self.group))
+
+    def wants_own_key(self):
+        """Whether the topic is ours and encrypted with the key the module makes (no kms_key given)."""
+        return self.settings["state"] == "present" and not self.settings["topic_arn"] and not self.settings["kms_key"]
+
+    def topic_key(self):
+        """What the topic's KmsMasterKeyId is: the key given, or the alias of the module's own key."""
+        return self.settings["kms_key"] or docs.topic_key_alias(self.group)
 
     def topic_arn(self, account):
         return self.settings["topic_arn"] or self.own_topic_arn(account)
@@ -274,6 +287,11 @@ class Notifications(object):
         if inventory.account is None:
             inventory.account = caller_account(self.module.client("sts", retry_decorator=AWSRetry.jittered_backoff()))
         self._read_topics(inventory)
+        if self.wants_own_key() or self.settings["state"] == "absent":
+            alias = docs.topic_key_alias(self.group)
+            inventory.key = session_key.read_key(self.kms, alias, full=self.settings["state"] == "present")
+            if inventory.key.exists and inventory.key.ours and not inventory.key.pending_deletion:
+                inventory.add("key", alias, self.key_view(inventory.key))
         self._read_queues(inventory)
         self._read_alarms(inventory)
         if self.functions is not None:
@@ -327,6 +345,11 @@ class Notifications(object):
             inventory.add("alarm", name, self.alarm_view(alarm, inventory.alarm_tags.get(name)))
 
     # ---- views: the fields managed, comparable between what was read and what is wanted ----
+
+    @staticmethod
+    def key_view(state):
+        view = state.view()
+        return dict((key, view.get(key)) for key in ("description", "policy", "rotation", "tags"))
 
     @staticmethod
     def topic_view(attributes, tags):
@@ -453,6 +476,7 @@ class Notifications(object):
         if present and self.settings["topic_arn"] and inventory.existing_topic is None:
             raise PlanError("topic_arn: %s does not exist (or cannot be read) in %s" % (self.settings["topic_arn"], self.region))
         changes = []
+        changes.extend(self._plan_key(inventory))
         changes.extend(self._plan_topic(inventory, present))
         changes.extend(self._plan_queues(inventory))
         changes.extend(self._plan_alarms(inventory))
@@ -475,6 +499,30 @@ class Notifications(object):
             return name in self.wanted_alarm_names()
         return True
 
+    def _plan_key(self, inventory):
+        """The topic's own key: made, kept as wanted, or (state absent) its alias removed and its deletion scheduled."""
+        alias = docs.topic_key_alias(self.group)
+        before = inventory.get("key", alias)
+        if not self.wants_own_key():
+            if self.settings["state"] != "absent":
+                return []
+            steps = session_key.plan_absent(inventory.key, alias, KEY_DELETION_WINDOW_DAYS)
+            return [Change("delete", "key", alias, before, None, {"steps": steps})] if steps else []
+        policy = docs.topic_key_policy(self.partition, inventory.account, self.own_topic_arn(inventory.account))
+        tags = self.settings["tags"] if self.settings["tags"] is not None else user_tags(inventory.key.tags)
+        purge_tags = self.settings["purge_tags"] if self.settings["tags"] is not None else False
+        try:
+            steps = session_key.plan_present(inventory.key, alias, KEY_DESCRIPTION, policy, tags, purge_tags)
+        except session_key.KeyRefused as error:
+            raise PlanError("kms_key: %s" % error)
+        if not steps:
+            return []
+        after = session_key.after_view(inventory.key, steps, KEY_DESCRIPTION, policy, tags, purge_tags)
+        after = dict((key, after.get(key)) for key in ("description", "policy", "rotation", "tags"))
+        creating = any(operation == "create_key" for operation, _request in steps)
+        request = {"steps": steps, "create": session_key.create_request(KEY_DESCRIPTION, policy, tags) if creating else None}
+        return [Change("create" if creating else "update", "key", alias, before, after, request)]
+
     def _plan_topic(self, inventory, present):
         name = docs.topic_name(self.group)
         want_own = present and not self.settings["topic_arn"]
@@ -484,7 +532,7 @@ class Notifications(object):
                 return []
             return [Change("delete", "topic", name, before, None,
                            cascade=[("subscription", key) for key in inventory.resources.get("subscription", {})])]
-        key = self.settings["kms_key"] or docs.AWS_MANAGED_SNS_KEY
+        key = self.topic_key()
         policy = self.topic_policy(inventory.account)
         if inventory.topic is None:
             tags = self._new_tags()
@@ -652,6 +700,9 @@ class Notifications(object):
         for change in changes:
             getattr(self, "_apply_%s" % change.kind)(inventory, change)
 
+    def _apply_key(self, inventory, change):
+        session_key.apply_steps(self.kms, change.request["steps"], change.request.get("create"))
+
     def _apply_topic(self, inventory, change):
         if change.action == "create":
             request = dict(change.request, Tags=ansible_dict_to_boto3_tag_list(change.request["Tags"]))
@@ -762,7 +813,8 @@ def outputs(manager, inventory, changes):
             result["topic_policy_statements"] = docs.topic_policy(settings["topic_arn"], account, manager.rule_arn(account),
                                                                   [manager.alarm_arn(account, n) for n in result["alarms"]])["Statement"]
         else:
-            key = settings["kms_key"] or docs.AWS_MANAGED_SNS_KEY
+            key = manager.topic_key()
+            result["kms_key"] = key
             result["kms_key_policy_statements"] = docs.topic_key_policy_statements(account, manager.own_topic_arn(account))
             if key == docs.AWS_MANAGED_SNS_KEY:
                 result["warnings"].append(

@@ -10,7 +10,7 @@ version_added: 0.1.0
 short_description: Failure notifications of office-hours start/stop (SNS, an EventBridge rule, dead-letter queues, alarms)
 description:
   - Tells people when an office-hours start or stop fails, in one AWS target.
-  - "An SNS topic C(<group>-notifications), created and owned (tag C(awsops:ssm:managed-by)) and encrypted with O(kms_key), with the
+  - "An SNS topic C(<group>-notifications), created and owned (tag C(awsops:ssm:managed-by)) and encrypted with O(kms_key) (by default a key it creates), with the
     O(email) and O(https) subscriptions; or an existing topic O(topic_arn), used as it is and never changed or deleted. The policy of an
     owned topic lets only the rule and this module's alarms publish (C(aws:SourceArn))."
   - "An EventBridge rule C(<group>-automation-failures) on the SSM Automation status-change events (detail-type
@@ -74,8 +74,12 @@ options:
   kms_key:
     description:
       - The KMS key (ARN, key id, C(alias/NAME) or alias ARN) that encrypts the topic this module creates.
-      - Default C(alias/aws/sns), the AWS managed key. AWS services cannot publish to a topic that key encrypts (its policy serves only
-        the account's principals), so the module warns; give a customer managed key whose policy holds RV(kms_key_policy_statements).
+      - A key given here must let EventBridge and CloudWatch use it - its policy must hold RV(kms_key_policy_statements).
+        C(alias/aws/sns), the AWS managed key, does not (its policy serves only the account's principals and cannot be changed),
+        so AWS services cannot publish to a topic it encrypts and the module warns.
+      - When omitted, the module creates a customer managed key C(alias/<group>-notifications) for the topic (tagged
+        C(awsops:ssm:managed-by), rotation on) whose policy lets the account administer it and EventBridge and CloudWatch publish
+        to this topic only; O(state=absent) removes its alias and schedules its deletion after 7 days.
     type: str
   documents:
     description:
@@ -177,6 +181,11 @@ topic_policy_statements:
   returned: when O(topic_arn) is given and O(state=present)
   type: list
   elements: dict
+kms_key:
+  description: The key that encrypts the topic this module creates (O(kms_key), or the alias of the key the module made).
+  returned: when a topic is created and O(state=present)
+  type: str
+  sample: alias/instance-scheduler-notifications
 kms_key_policy_statements:
   description: The statements a customer managed key of the topic needs so that EventBridge and CloudWatch may publish to it.
   returned: when a topic is created and O(state=present)

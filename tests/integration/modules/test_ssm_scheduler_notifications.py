@@ -27,6 +27,7 @@ RULE = "instance-scheduler-automation-failures"
 DOCUMENTS = ["AWS-StartEC2Instance", "AWS-StopEC2Instance"]
 ACCOUNT = "123456789012"
 TOPIC_ARN = "arn:aws:sns:us-east-1:%s:%s" % (ACCOUNT, TOPIC)
+KEY_ALIAS = "alias/instance-scheduler-notifications"
 
 
 def notify_args(roles, **extra):
@@ -56,7 +57,7 @@ def rule_names(events):
 
 
 def test_scheduler_backend_sequence(ansible, aws, roles):
-    sns, sqs, cloudwatch, events = aws("sns"), aws("sqs"), aws("cloudwatch"), aws("events")
+    sns, sqs, cloudwatch, events, kms = aws("sns"), aws("sqs"), aws("cloudwatch"), aws("events"), aws("kms")
     create = notify_args(roles, schedules=["office", "night"], email=["ops@example.com"], tags={"team": "ops"})
     modify = notify_args(roles, schedules=["office", "late"], email=["ops@example.com"], https=["https://hooks.example.com/notify"],
                          tags={"team": "platform"})
@@ -71,7 +72,14 @@ def test_scheduler_backend_sequence(ansible, aws, roles):
             assert alarm_names(cloudwatch) == ["instance-scheduler-night-dlq-messages", "instance-scheduler-office-dlq-messages"]
             assert endpoints(sns, TOPIC_ARN) == ["email:ops@example.com"]
             attributes = sns.get_topic_attributes(TopicArn=TOPIC_ARN)["Attributes"]
-            assert attributes["KmsMasterKeyId"] == "alias/aws/sns"
+            # no kms_key: a customer managed key of the module's own, which EventBridge and CloudWatch may use for this topic only
+            assert attributes["KmsMasterKeyId"] == KEY_ALIAS == result.result["kms_key"]
+            key = kms.describe_key(KeyId=KEY_ALIAS)["KeyMetadata"]
+            key_policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+            assert [s["Sid"] for s in key_policy["Statement"]] == [
+                "AccountAdministersKey", "EventBridgePublishesToEncryptedTopic", "CloudWatchPublishesToEncryptedTopic"]
+            assert key_policy["Statement"][1]["Condition"]["StringLike"] == {"kms:EncryptionContext:aws:sns:topicArn": TOPIC_ARN}
+            assert kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"]
             policy = json.loads(attributes["Policy"])
             assert [s["Principal"]["Service"] for s in policy["Statement"]] == ["events.amazonaws.com", "cloudwatch.amazonaws.com"]
             assert policy["Statement"][0]["Condition"] == {"ArnEquals": {"aws:SourceArn": result.result["rule_arn"]}}
@@ -85,7 +93,7 @@ def test_scheduler_backend_sequence(ansible, aws, roles):
             condition = json.loads(queue["Policy"])["Statement"][0]["Condition"]["ArnEquals"]["aws:SourceArn"]
             assert condition == ["arn:aws:scheduler:us-east-1:%s:schedule/%s/office-%s" % (ACCOUNT, GROUP, action) for action in ("start", "stop")]
             assert result.result["dead_letter_configs"]["office-start"] == {"Arn": "arn:aws:sqs:us-east-1:%s:instance-scheduler-office-dlq" % ACCOUNT}
-            assert any("alias/aws/sns" in warning for warning in result.result.get("warnings", []))
+            assert not any("alias/aws/sns" in warning for warning in result.result.get("warnings", []))  # its own key: no warning
         if step.name == "modify":
             assert queue_names(sqs) == ["instance-scheduler-late-dlq", "instance-scheduler-office-dlq"]
             assert alarm_names(cloudwatch) == ["instance-scheduler-late-dlq-messages", "instance-scheduler-office-dlq-messages"]
@@ -97,6 +105,8 @@ def test_scheduler_backend_sequence(ansible, aws, roles):
                 "arn:aws:cloudwatch:us-east-1:%s:alarm:instance-scheduler-%s-dlq-messages" % (ACCOUNT, name) for name in ("late", "office")]
         if step.name == "delete":
             assert (queue_names(sqs), alarm_names(cloudwatch), topic_arns(sns), rule_names(events)) == ([], [], [], [])
+            assert KEY_ALIAS not in [alias["AliasName"] for alias in kms.list_aliases()["Aliases"]]
+            assert [kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] for key in kms.list_keys()["Keys"]] == ["PendingDeletion"]
 
     run_sequence(ansible, MODULE, standard_steps(create, modify, delete), after_step=check_state)
 
@@ -170,6 +180,7 @@ def test_rerun_reads_once_per_resource(ansible, roles):
     assert [str(call) for call in run.calls] == [
         "events:DescribeRule", "events:ListTargetsByRule",
         "sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:ListSubscriptionsByTopic",
+        "kms:DescribeKey", "kms:ListResourceTags", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
         "sqs:ListQueues", "sqs:ListQueueTags", "sqs:GetQueueAttributes", "sqs:ListQueueTags", "sqs:GetQueueAttributes",
         "cloudwatch:DescribeAlarms",
     ]
@@ -218,7 +229,7 @@ def test_names_taken_by_resources_not_ours_stop_the_run_before_any_write(ansible
         ({"schedules": ["x" * 70]}, "schedules[0]: "),
         ({"group": "my.group"}, 'group: "my.group" cannot name'),
         ({"topic_arn": "ops-alerts"}, 'topic_arn: "ops-alerts" is not an SNS topic ARN'),
-        ({"topic_arn": "arn:aws:sns:us-east-1:123456789012:ops", "email": ["a@example.com"]}, "email: only for a topic this module creates"),
+        ({"topic_arn": "arn:aws:sns:us-east-1:123456789012:ops", "email": ["a@example.com"]}, "email: only for a topic the collection creates"),
         ({"email": ["not-an-address"]}, 'email: "not-an-address" is not an email address'),
         ({"https": ["http://insecure.example.com"]}, 'https: "http://insecure.example.com" is not an HTTPS URL'),
         ({"kms_key": "my key"}, 'kms_key: "my key" is not a KMS key'),

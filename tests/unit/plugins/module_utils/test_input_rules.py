@@ -215,7 +215,7 @@ def test_the_backend_gets_the_parsed_schedules_and_the_settings_of_the_one_const
     assert [(s.name, s.group, s.timezone, s.where) for s in schedules] == [
         ("test", "office", "Asia/Seoul", "instance_scheduler_schedules[0]"), ("night", "office", "UTC", "instance_scheduler_schedules[1]")]
     assert settings == {"group": "office", "region": "cn-north-1", "partition": "aws-cn", "automation_role_arn": None, "invoker_role_arn": None,
-                        "max_concurrency": None, "max_errors": None, "tags": None, "purge_tags": False}
+                        "max_concurrency": None, "max_errors": None, "tags": None, "purge_tags": False, "dead_letter_queue_arns": {}}
 
 
 def test_invalid_schedules_are_not_handed_to_the_backend(monkeypatch):
