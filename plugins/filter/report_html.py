@@ -20,7 +20,8 @@ options:
       - "One dict per target - C(name), C(account), C(region), and optionally C(schedules) (the result of
         M(awsops.ssm.ssm_automation_schedule_info), with C(last_runs) and C(right_now) when it ran with C(executions)),
         C(closed_days) (a list of C({date: YYYY-MM-DD, reason: ...}), the target's closed days ahead; a schedule's own
-        C(closed_days_ahead) replaces it for that schedule) and C(session_manager) (C({profile: NAME, instances: [{instance_id, name, state}]}))."
+        C(closed_days_ahead) replaces it for that schedule) and C(session_manager) (C({profile: NAME, instances: [{instance_id, name, state}]}),
+        or with the C(instances) of M(amazon.aws.ec2_instance_info) as they are, of which those with the profile are listed)."
     type: list
     elements: dict
     required: true

@@ -41,6 +41,7 @@ that checks no schedule does not load it.
 """
 
 import json
+import os
 import re
 
 COMPONENT_NAMES = ("session_manager", "instance_scheduler")
@@ -379,6 +380,21 @@ def _notify(inputs, field):
     return problems
 
 
+def _output_file(inputs, field):
+    """A file the controller writes: empty for none, else a path whose directory exists (checked where the run starts)."""
+    value = inputs.values[field]
+    if value is None or value == "":
+        return []
+    if not is_text(value):
+        return ["%s: %s is not a file path; expected a text like /tmp/awsops-ssm-report.html, or empty for none" % (inputs.name(field), show(value))]
+    path = os.path.abspath(os.path.expanduser(value))
+    if os.path.isdir(path):
+        return ["%s: %s is a directory; expected a file path like %s" % (inputs.name(field), show(value), os.path.join(value, "awsops-ssm-report.html"))]
+    if not os.path.isdir(os.path.dirname(path)):
+        return ["%s: %s cannot be written: the directory %s does not exist" % (inputs.name(field), show(value), os.path.dirname(path))]
+    return []
+
+
 def _s3_bucket(inputs, field):
     """A bucket name; for the field s3_bucket also empty (no bucket), for s3_bucket_name it must be given."""
     value = inputs.values[field]
@@ -638,6 +654,7 @@ RULES = dict(
     report_count=_number_in(REPORT_COUNT_RANGE[0], REPORT_COUNT_RANGE[1], "a whole number"),
     report_executions=_number_in(REPORT_EXECUTIONS_RANGE[0], REPORT_EXECUTIONS_RANGE[1], "a number of runs"),
     report_executions_window_hours=_number_in(EXECUTIONS_WINDOW_HOURS_RANGE[0], EXECUTIONS_WINDOW_HOURS_RANGE[1], "a number of hours"),
+    report_html=_output_file,
     # both roles (and most modules); tags come last
     state=_one_of(STATES),
     # Session Manager
@@ -692,7 +709,9 @@ RULES = dict(
 
 # What each part of the playbooks uses, by state (present: site, absent: teardown, read: report).
 CONNECTION_FIELDS = ("region", "profile", "endpoint_url", "assume_role_arn")
-PLAYBOOK_FIELDS = {"present": ("components", "hosts"), "absent": ("components", "hosts"), "read": ("components", "hosts", "report_count")}
+PLAYBOOK_FIELDS = {"present": ("components", "hosts"), "absent": ("components", "hosts"), "read": (
+    "components", "hosts", "report_count", "report_executions", "report_executions_window_hours", "report_html",
+)}
 COMPONENTS = {
     "session_manager": {
         "present": (

@@ -19,7 +19,7 @@ Input (``render(targets, generated=None)``), one item per target::
       "session_manager": {                   # optional
         "profile": "SSMSessionInstanceRole",
         "instances": [{"instance_id": "i-0b745b63c0149ee49", "name": "web-1", "state": "running"}],
-      },
+      },                                     # or amazon.aws.ec2_instance_info's instances: those with the profile are kept
     }
 
 Each schedule shows its weekly grid as a heat map of the next seven days in
@@ -115,6 +115,23 @@ def schedule_model(schedule, now, target_closed):
     }
 
 
+def attached_instances(session_manager):
+    """The attached instances as the page lists them. amazon.aws.ec2_instance_info's instances may be given as they are:
+    those whose instance profile is the report's (by name, the last part of its ARN) are kept."""
+    if not session_manager:
+        return session_manager
+    profile = session_manager.get("profile")
+    instances = []
+    for instance in session_manager.get("instances") or []:
+        if isinstance(instance.get("state"), dict):  # ec2_instance_info's shape
+            arn = (instance.get("iam_instance_profile") or {}).get("arn") or ""
+            if arn.split("/")[-1] != profile:
+                continue
+            instance = {"instance_id": instance["instance_id"], "name": (instance.get("tags") or {}).get("Name", "-"), "state": instance["state"]["name"]}
+        instances.append(instance)
+    return dict(session_manager, instances=sorted(instances, key=lambda item: item["instance_id"]))
+
+
 def target_model(target, now):
     closed = closed_by_date(target.get("closed_days"))
     info = target.get("schedules")
@@ -126,7 +143,7 @@ def target_model(target, now):
         "group": info.get("group") if info else None,
         "schedules": [schedule_model(schedule, now, closed) for schedule in sorted(info.get("schedules", []), key=lambda s: s["name"])] if info else None,
         "problems": info.get("problems", []) if info else [],
-        "session_manager": target.get("session_manager"),
+        "session_manager": attached_instances(target.get("session_manager")),
     }
     model["failed_runs"] = sum(1 for schedule in model["schedules"] or [] for run in schedule["last_runs"] or [] if run.get("failed"))
     return model

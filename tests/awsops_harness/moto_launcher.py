@@ -21,6 +21,14 @@ last to leave) crashes moto 5.2.5 with HTTP 500 (``list.remove(x): x not in
 list``); AWS answers ``NoSuchEntity``, which the collection's deletions
 tolerate. The patched call raises moto's own NoSuchEntity there.
 
+And one SSM answer: moto runs no automation, so it has no automation
+history, but it does not implement ``DescribeAutomationExecutions`` either
+(HTTP 500). The patched call answers what AWS answers for an account whose
+automations never ran: an empty ``AutomationExecutionMetadataList``. The
+report's last runs then read "none in the window" on the local endpoint, as
+they would in a new account; the readers of real histories are tested with
+botocore's Stubber (tests/unit/plugins/module_utils/test_automation_executions.py).
+
 The collection's code is not patched: every request it sends is the one AWS
 gets. Run as ``python moto_launcher.py -H 127.0.0.1 -p PORT`` (the
 arguments of ``python -m moto.server``).
@@ -31,7 +39,9 @@ import sys
 from moto.server import main as moto_server_main
 from moto.iam import exceptions as iam_exceptions
 from moto.iam import models as iam_models
+from moto.core.responses import ActionResult
 from moto.ssm import models as ssm_models
+from moto.ssm import responses as ssm_responses
 
 TEXT_FORMAT = "TEXT"
 # What moto needs to build a Document; the TEXT content replaces it right after.
@@ -69,10 +79,15 @@ def remove_role_from_instance_profile(self, profile_name, role_name):
     profile.roles.remove(role)
 
 
+def describe_automation_executions(self):
+    return ActionResult({"AutomationExecutionMetadataList": []})
+
+
 def patch_moto():
     ssm_models._validate_document_format = validate_document_format
     ssm_models.Document.__init__ = document_init
     iam_models.IAMBackend.remove_role_from_instance_profile = remove_role_from_instance_profile
+    ssm_responses.SimpleSystemManagerResponse.describe_automation_executions = describe_automation_executions
 
 
 if __name__ == "__main__":

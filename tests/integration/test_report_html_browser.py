@@ -5,7 +5,12 @@
 
 """The HTML report in a real browser: headless Chromium (Debian's chromium) opens the written file.
 
-The sample is tests/awsops_harness/report_samples.py (two targets, a closed
+First the file that ``report`` writes at the end of the demo (tools/demo.py,
+what ``make demo`` runs: the reference design on the local endpoint): its
+target, schedule grid and attached instances, nothing fetched, and the
+screenshot the README shows (build/report-html/demo.png, committed as
+docs/images/report.png). Then a sample that the local endpoint cannot
+produce, tests/awsops_harness/report_samples.py (two targets, a closed
 Christmas, a start that failed on one of three instances). Chromium dumps
 the DOM it built and takes a screenshot (build/report-html/report.png);
 the test reads the DOM for the table rows and grid cells. Nothing may be
@@ -22,6 +27,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 
 import pytest
@@ -33,16 +39,19 @@ from awsops_harness.report_samples import targets
 from ansible_collections.awsops.ssm.plugins.plugin_utils.report_html import render
 
 OUTPUT = os.path.join(REPO_ROOT, "build", "report-html")
-INSTALL = os.path.join(REPO_ROOT, "tests", "tools", "install_chromium.sh")
+INSTALL = os.path.join(REPO_ROOT, "tools", "install_chromium.sh")
+# Where tools/install_chromium.sh unpacks chromium on a machine where it may not install it.
+UNPACKED = os.path.join(REPO_ROOT, "build", "chromium", "bin", "chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND"]
 
 
 @pytest.fixture(scope="module")
 def chromium():
-    if shutil.which("chromium") is None:
+    """Debian's chromium: installed, or unpacked without root by tools/install_chromium.sh (which make setup runs)."""
+    if shutil.which("chromium") is None and not os.access(UNPACKED, os.X_OK):
         subprocess.run(["bash", INSTALL], check=True)
-    return shutil.which("chromium")
+    return shutil.which("chromium") or UNPACKED
 
 
 def browse(chromium, page, workdir, *extra):
@@ -92,6 +101,52 @@ class Dom(HTMLParser):
     def find(self, tag=None, cls=None, **attrs):
         return [e for e in self.elements if (tag is None or e["tag"] == tag) and (cls is None or cls in e["classes"])
                 and all(e["attrs"].get(key.replace("_", "-")) == value for key, value in attrs.items())]
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory):
+    """The HTML file the demo's report run wrote (the demo run as make demo runs it, its file put in a temporary directory)."""
+    path = str(tmp_path_factory.mktemp("demo") / "report.html")
+    env = dict((name, value) for name, value in os.environ.items() if not name.startswith(("AWS_", "ANSIBLE_")))
+    env["AWSOPS_DEMO_REPORT_HTML"] = path
+    completed = subprocess.run([sys.executable, os.path.join(REPO_ROOT, "tools", "demo.py")], env=env, cwd=REPO_ROOT,
+                               capture_output=True, text=True, timeout=900, check=False)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output[-6000:]
+    assert output.rstrip().splitlines()[-1] == "==> HTML report (self-contained, open it in a browser): %s" % path, output[-3000:]
+    return path, str(tmp_path_factory.mktemp("chromium-demo"))
+
+
+def test_the_demos_report_in_the_browser(chromium, demo_report):
+    path, workdir = demo_report
+    dom_text, requests = browse(chromium, path, workdir, "--dump-dom")
+    dom = Dom()
+    dom.feed(dom_text)
+    assert [e["attrs"]["id"] for e in dom.find("section", "target")] == ["target-seoul"]
+    assert "account 123456789012, region ap-northeast-2" in dom.find("section", "target")[0]["text"]
+    # the reference schedule: 09:00-18:00 Seoul, Monday to Friday; seven days from today, 24 cells each
+    [grid] = dom.find("table", "grid")
+    assert grid["attrs"]["data-schedule"] == "office-hours"
+    days = dom.find("tr", "day")
+    assert len(days) == 7 and len(dom.find("td", "cell")) == 7 * 24
+    assert len(dom.find("td", "on")) == 5 * 9
+    weekdays = [day for day in days if day["text"].split()[0] in ("MON", "TUE", "WED", "THU", "FRI")]
+    assert len(weekdays) == 5 and all(" 9 h" in day["text"] for day in weekdays)
+    # no automation ran on the local endpoint: no run in the window; the three Service=test instances have the profile
+    assert "no run in the window" in dom.find("table", "runs")[0]["text"]
+    assert len(dom.find("tr", "instance")) == 3
+    assert "3 instances attached" in dom.find("h3")[-1]["text"]
+    assert page_requests(requests) == []
+
+    screenshot = os.path.join(OUTPUT, "demo.png")
+    os.makedirs(OUTPUT, exist_ok=True)
+    if os.path.exists(screenshot):
+        os.remove(screenshot)
+    _out, requests = browse(chromium, path, workdir, "--screenshot=" + screenshot, "--window-size=1280,1100", "--hide-scrollbars")
+    with open(screenshot, "rb") as handle:
+        assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert os.path.getsize(screenshot) > 30000  # a page with content, not a blank one
+    assert page_requests(requests) == []
 
 
 @pytest.fixture(scope="module")
