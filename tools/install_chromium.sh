@@ -42,12 +42,13 @@ mkdir -p "$target/apt/lists/partial" "$target/apt/cache/archives/partial" "$targ
 apt-get "${apt_options[@]}" update -qq >/dev/null
 needed=()
 while read -r package; do
-    if [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" != "install ok installed" ]; then
+    # chromium's own packages always (they are what is unpacked), the libraries only where missing
+    if [[ $package == chromium* ]] || [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" != "install ok installed" ]; then
         needed+=("$package")
     fi
 done < <(apt-cache "${apt_options[@]}" depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
     --no-enhances chromium | grep -E '^[a-z0-9]' | sort -u)
-(cd "$target/debs" && apt-get "${apt_options[@]}" download "${needed[@]}" >/dev/null)
+(cd "$target/debs" && apt-get "${apt_options[@]}" download "${needed[@]}" >/dev/null 2>&1)
 for deb in "$target"/debs/*.deb; do
     dpkg-deb -x "$deb" "$target/root"
 done
