@@ -80,10 +80,10 @@ options:
     type: dict
   dead_letter_queues:
     description:
-      - Names of SQS queues of this region and account that the invoker role may send to (C(sqs:SendMessage) on exactly those):
-        the dead-letter queues of the schedules (backend C(scheduler): EventBridge Scheduler sends a failed invocation there with
-        the schedule's execution role) or the function's on-failure destination (backend C(lambda): Lambda sends there with the
-        function's role).
+      - "Names of SQS queues of this region and account that the invoker role may send to (C(sqs:SendMessage) on exactly those):
+        the dead-letter queues of the schedules (backend C(scheduler), EventBridge Scheduler sends a failed invocation there with
+        the schedule's execution role) or the function's on-failure destination (backend C(lambda), Lambda sends there with the
+        function's role)."
       - The queues of M(awsops.ssm.ssm_scheduler_notifications); the role C(awsops.ssm.instance_scheduler) lists them from
         C(instance_scheduler_notify) with the filter C(awsops.ssm.notification_queues). C([]) grants no queue.
     type: list

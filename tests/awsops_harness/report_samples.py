@@ -58,7 +58,11 @@ def seoul_schedules():
             _instance("i-0aaa1111aaaa1111a", "Success"), _instance("i-0bbb2222bbbb2222b", "Success"), _instance("i-0ccc3333cccc3333c", "Success")]),
     ]
     office["right_now"] = {"at": {"local": "2026-12-21T10:00:00+09:00", "utc": "2026-12-21T01:00:00+00:00"}, "expected": "running",
-                           "instances": [], "as_expected": ["i-0aaa1111aaaa1111a", "i-0ccc3333cccc3333c"],
+                           "instances": [
+                               {"instance_id": "i-0aaa1111aaaa1111a", "name": "web-1", "state": "running", "paused": False, "as_expected": True},
+                               {"instance_id": "i-0bbb2222bbbb2222b", "name": "web-2", "state": "stopped", "paused": False, "as_expected": False},
+                               {"instance_id": "i-0ccc3333cccc3333c", "name": "web-3", "state": "running", "paused": False, "as_expected": True}],
+                           "as_expected": ["i-0aaa1111aaaa1111a", "i-0ccc3333cccc3333c"],
                            "not_as_expected": ["i-0bbb2222bbbb2222b"], "paused": []}
     batch["last_runs"] = []
     return result

@@ -9,7 +9,8 @@ First the file that ``report`` writes at the end of the demo (tools/demo.py,
 what ``make demo`` runs: the reference design on the local endpoint): its
 target, schedule grid and attached instances, nothing fetched, and the
 screenshot the README shows (build/report-html/demo.png, committed as
-docs/images/report.png). Then a sample that the local endpoint cannot
+docs/images/report.png; the sample's, build/report-html/report.png, as
+docs/images/report-failures.png). Then a sample that the local endpoint cannot
 produce, tests/awsops_harness/report_samples.py (two targets, a closed
 Christmas, a start that failed on one of three instances). Chromium dumps
 the DOM it built and takes a screenshot (build/report-html/report.png);
@@ -131,7 +132,7 @@ def test_the_demos_report_in_the_browser(chromium, demo_report):
     assert len(days) == 7 and len(dom.find("td", "cell")) == 7 * 24
     assert len(dom.find("td", "on")) == 5 * 9
     weekdays = [day for day in days if day["text"].split()[0] in ("MON", "TUE", "WED", "THU", "FRI")]
-    assert len(weekdays) == 5 and all(" 9 h" in day["text"] for day in weekdays)
+    assert len(weekdays) == 5 and all(day["text"].split()[-2:] == ["9", "h"] for day in weekdays)
     # no automation ran on the local endpoint: no run in the window; the three Service=test instances have the profile
     assert "no run in the window" in dom.find("table", "runs")[0]["text"]
     assert len(dom.find("tr", "instance")) == 3

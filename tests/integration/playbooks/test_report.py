@@ -5,10 +5,13 @@
 
 """awsops.ssm.report: schedules with next runs, the week at a glance, hours saved, attached instances."""
 
+import os
 import re
 
 import pytest
 
+from awsops_harness import report_samples
+from awsops_harness.ansible_run import REPO_ROOT
 from awsops_harness.playbook_runs import SCHEDULE
 from awsops_harness.playbook_runs import inventory
 from awsops_harness.playbook_runs import make_instances
@@ -101,3 +104,29 @@ def test_report_of_a_target_without_anything_and_only_one_component(ansible, mot
     run = ansible.run_playbook("awsops.ssm.report", inventory=hosts, extra_vars={"awsops_ssm_components": ["session_manager"]})
     assert run.returncode == 0, run.summary()
     assert not any(line.startswith("Office hours") for line in report_lines(run, "empty"))
+
+
+def test_the_text_report_shows_a_failed_start_under_its_instance(ansible):
+    """The report's template on data the local endpoint cannot produce (it runs no automation): the last runs of
+    tests/awsops_harness/report_samples.py, read by automation_executions from Stubber answers in its unit tests,
+    where this morning's start failed on one of three instances for want of kms:CreateGrant."""
+    schedules = dict(report_samples.seoul_schedules(), executions_window={"hours": 168, "after": "2026-12-14T01:00:00+00:00"})
+    template = os.path.join(REPO_ROOT, "playbooks", "templates", "report.txt.j2")
+    play = [{"name": "render", "hosts": "localhost", "gather_facts": False, "vars": {
+        "__awsops_ssm_report_schedules": schedules,
+        "__awsops_ssm_components": ["instance_scheduler"],
+        "__awsops_ssm_report_caller": {"account": "123456789012"},
+        "__awsops_ssm_target": {"region": "ap-northeast-2"},
+    }, "tasks": [{"name": "Print the report", "ansible.builtin.debug": {"msg": "{{ lookup('ansible.builtin.template', '%s').splitlines() }}" % template}}]}]
+    run = ansible.run_playbook(play)
+    assert run.returncode == 0, run.summary()
+    lines = report_lines(run, "localhost")
+    office = section(lines, "  office-hours: instances tagged Schedule=office-hours, time zone Asia/Seoul")
+    runs = office[office.index("    SUN  ........................") + 1:]
+    assert runs[0] == "    last runs    Mon 2026-12-21 09:00 +09:00  start: Failed  FAILED"
+    assert runs[1:4] == ["                   i-0aaa1111aaaa1111a: Success", "                   i-0bbb2222bbbb2222b: Failed: " + report_samples.KMS_FAILURE,
+                         "                   i-0ccc3333cccc3333c: Success"]
+    assert runs[4] == "                 Fri 2026-12-18 18:00 +09:00  stop: Success"
+    assert runs[-1] == "    right now    3 tagged instances should be running: 2 as expected, NOT: i-0bbb2222bbbb2222b"
+    batch = section(lines, "  batch: instances tagged Schedule=batch, time zone Asia/Seoul")
+    assert "    last runs    none in the last 168 hours" in batch
