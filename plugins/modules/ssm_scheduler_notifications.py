@@ -10,9 +10,9 @@ version_added: 0.1.0
 short_description: Failure notifications of office-hours start/stop (SNS, an EventBridge rule, dead-letter queues, alarms)
 description:
   - Tells people when an office-hours start or stop fails, in one AWS target.
-  - "An SNS topic C(<group>-notifications), created and owned (tag C(awsops:ssm:managed-by)) and encrypted with O(kms_key) (by default a key it creates), with the
-    O(email) and O(https) subscriptions; or an existing topic O(topic_arn), used as it is and never changed or deleted. The policy of an
-    owned topic lets only the rule and this module's alarms publish (C(aws:SourceArn))."
+  - "An SNS topic C(<group>-notifications), created and owned (tag C(awsops:ssm:managed-by)) and encrypted with O(kms_key)
+    (by default a key it creates), with the O(email) and O(https) subscriptions; or an existing topic O(topic_arn), used as it is
+    and never changed or deleted. The policy of an owned topic lets only the rule and this module's alarms publish (C(aws:SourceArn))."
   - "An EventBridge rule C(<group>-automation-failures) on the SSM Automation status-change events (detail-type
     C(EC2 Automation Execution Status-change Notification), source C(aws.ssm)) whose status is C(Failed), C(TimedOut) or C(Cancelled),
     of this collection's executions only: the runbooks O(documents) started by the roles O(executed_by). Its target is the topic with

@@ -258,7 +258,6 @@ def test_the_info_report_gets_last_runs_and_right_now():
     assert result["executions_window"]["after"] == "2026-11-23T01:00:00+00:00"
 
 
-
 def test_a_runbook_that_skips_an_instance_says_why():
     ssm = client("ssm")
     run_id = "aaaaaaaa-0000-4000-8000-000000000007"

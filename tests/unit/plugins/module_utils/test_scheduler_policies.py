@@ -205,8 +205,8 @@ def test_partitions_and_paths():
 def test_the_invoker_may_send_to_exactly_the_queues_it_is_given():
     """sqs:SendMessage on the notification queues only (Scheduler and Lambda deliver with the role's credentials); none without."""
     policy = by_sid(invoker_policy("aws", REGION, AUTOMATION_ROLE, QUEUES))
-    assert policy["SendFailedInvocations"] == {"Sid": "SendFailedInvocations", "Effect": "Allow", "Action": "sqs:SendMessage",
-                                                "Resource": sorted(QUEUES)}
+    wanted = {"Sid": "SendFailedInvocations", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": sorted(QUEUES)}
+    assert policy["SendFailedInvocations"] == wanted
     assert "SendFailedInvocations" not in by_sid(invoker_policy("aws", REGION, AUTOMATION_ROLE))
-    assert by_sid(lambda_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, "instance-scheduler", QUEUES[:1]))[
-        "SendFailedInvocations"]["Resource"] == QUEUES[:1]
+    lambda_policy = by_sid(lambda_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, "instance-scheduler", QUEUES[:1]))
+    assert lambda_policy["SendFailedInvocations"]["Resource"] == QUEUES[:1]
