@@ -36,6 +36,8 @@ ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbo
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
 # The example's instances: three that its schedule and Session Manager select (Service=test), one they leave alone.
 INSTANCES = (("web-1", "test"), ("web-2", "test"), ("batch-1", "test"), ("db-1", "prod"))
+# Where the demo's HTML report goes (kept after the demo; AWSOPS_DEMO_REPORT_HTML puts it elsewhere).
+REPORT_HTML = os.path.abspath(os.environ.get("AWSOPS_DEMO_REPORT_HTML") or os.path.join(ROOT, "build", "demo", "report.html"))
 RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
@@ -84,10 +86,14 @@ def write_inventory(server, workdir):
     return path, inventory
 
 
-def playbook(name, inventory, env, show=True):
+def playbook(name, inventory, env, show=True, extra_vars=None):
     """Runs ansible-playbook awsops.ssm.NAME, streaming its output when show; returns the output."""
     command = [ANSIBLE_PLAYBOOK, "awsops.ssm.%s" % name, "-i", inventory]
-    print("$ ansible-playbook awsops.ssm.%s -i %s  # + aws_endpoint_url: the local endpoint" % (name, os.path.relpath(EXAMPLE, ROOT)), flush=True)
+    shown = ""
+    for key, value in sorted((extra_vars or {}).items()):
+        command += ["-e", "%s=%s" % (key, value)]
+        shown += " -e %s=%s" % (key, os.path.relpath(value, ROOT) if os.path.isabs(value) else value)
+    print("$ ansible-playbook awsops.ssm.%s -i %s%s  # + aws_endpoint_url: the local endpoint" % (name, os.path.relpath(EXAMPLE, ROOT), shown), flush=True)
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # pylint: disable=consider-using-with
     lines = []
     for line in process.stdout:
@@ -135,8 +141,14 @@ def run(workdir):
             raise DemoError("the second run was not a no-op: changed=%s, write calls %s" % (again, writes))
         print("    second run: changed=0 on %d target(s), %d write calls" % (len(again), len(writes)))
 
-        say("Reporting (%.0f s so far)" % (time.monotonic() - started))
-        playbook("report", inventory, env)
+        say("Reporting (%.0f s so far), also as one HTML file" % (time.monotonic() - started))
+        os.makedirs(os.path.dirname(REPORT_HTML), exist_ok=True)
+        if os.path.exists(REPORT_HTML):
+            os.remove(REPORT_HTML)
+        playbook("report", inventory, env, extra_vars={"awsops_ssm_report_html": REPORT_HTML})
+        if not os.path.isfile(REPORT_HTML):
+            raise DemoError("the report wrote no HTML file at %s" % REPORT_HTML)
+        say("HTML report (self-contained, open it in a browser): %s" % REPORT_HTML)
     finally:
         server.stop()
 

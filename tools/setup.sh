@@ -4,7 +4,8 @@
 #   - a virtual environment with the pinned test tools,
 #   - amazon.aws from Galaxy when reachable, else from the `ansible` wheel,
 #   - build/collections/ansible_collections/{amazon/aws, awsops/ssm -> repo},
-#   - ansible-test's pip bootstrap script, built from the pip wheel on PyPI.
+#   - ansible-test's pip bootstrap script, built from the pip wheel on PyPI,
+#   - Debian's chromium for the HTML report's browser test (tools/install_chromium.sh).
 # `tools/setup.sh --matrix` prepares the other entries of tests/matrix/versions.txt
 # as well (ansible-core 2.20, 2.21, ...): one virtual environment each in
 # .venv/matrix/<name>, and build/matrix/<name>/collections with the amazon.aws
@@ -119,6 +120,11 @@ if ! command -v shellcheck >/dev/null 2>&1; then
     fi
 fi
 pip_bootstrap "$venv/bin/python" "$main_pip"
+
+# The HTML report's browser test opens the report in headless Chromium (Debian's chromium).
+if ! "$root/tools/install_chromium.sh"; then
+    say "WARNING: chromium could not be made available; the HTML report's browser test will try again"
+fi
 
 if [ "${1:-}" = "--matrix" ]; then
     while read -r name python pins release pip_version; do

@@ -58,7 +58,11 @@ from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints impor
 from ansible_collections.awsops.ssm.plugins.module_utils.session_log_bucket import other_region_problem
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PLAYBOOK_DEFAULTS = {"components": list(COMPONENTS), "hosts": "all", "report_count": 3}
+PLAYBOOK_DEFAULTS = {
+    "components": list(COMPONENTS), "hosts": "all", "report_count": 3,
+    # the report's last runs: the last 5 of each schedule within a week; no HTML file unless a path is given
+    "report_executions": 5, "report_executions_window_hours": 168, "report_html": "",
+}
 HEADER = "awsops.ssm: nothing was changed in this target; fix these inputs:"
 ARGUMENT_SPEC = dict(
     components=dict(type="dict", required=True),

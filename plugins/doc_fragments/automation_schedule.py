@@ -71,4 +71,14 @@ options:
       - Remove tags not in O(tags). Tags starting with C(awsops:ssm:) are this collection's own and are always kept.
     type: bool
     default: true
+  dead_letter_queue_arns:
+    description:
+      - Backend C(scheduler) - office-hours schedule name to the ARN of an SQS queue of this region, the dead-letter queue
+        (C(Target.DeadLetterConfig)) of its C(-start) and C(-stop) schedules, for invocations that fail before SSM runs anything
+        (the execution role denied, SSM throttling after the retries). Schedules not listed have none.
+      - The RV(awsops.ssm.ssm_scheduler_notifications#module:queues) of M(awsops.ssm.ssm_scheduler_notifications) (the invoker role
+        needs C(sqs:SendMessage) on them, O(awsops.ssm.ssm_scheduler_roles#module:dead_letter_queues)).
+      - Not used by backend C(lambda), whose failed invocations go to the function's on-failure destination.
+    type: dict
+    default: {}
 """

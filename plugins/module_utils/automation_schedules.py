@@ -28,15 +28,18 @@ COMMON_ARGUMENT_SPEC = dict(
     max_errors=dict(type="str", default="25%"),
     tags=dict(type="dict", aliases=["resource_tags"]),
     purge_tags=dict(type="bool", default=True),
+    dead_letter_queue_arns=dict(type="dict", default={}),
 )
 # field (input_rules) -> option, for the options of COMMON_ARGUMENT_SPEC that are checked
 COMMON_OPTIONS = dict(
-    (field, field) for field in ("backend", "group", "automation_role_arn", "invoker_role_arn", "max_concurrency", "max_errors", "tags")
+    (field, field) for field in (
+        "backend", "group", "automation_role_arn", "invoker_role_arn", "max_concurrency", "max_errors", "dead_letter_queue_arns", "tags",
+    )
 )
 
 
 def backend_settings(group, region, automation_role_arn=None, invoker_role_arn=None, max_concurrency=None, max_errors=None, tags=None,
-                     purge_tags=False):
+                     purge_tags=False, dead_letter_queue_arns=None):
     """The settings a backend is built with (schedule_backend_common.SETTINGS); the partition comes from the region.
 
     The role ARNs are None where no schedule is written (a read, a removal, a check of the input);
@@ -52,6 +55,7 @@ def backend_settings(group, region, automation_role_arn=None, invoker_role_arn=N
         "max_errors": max_errors,
         "tags": tags,
         "purge_tags": purge_tags,
+        "dead_letter_queue_arns": dead_letter_queue_arns or {},
     }
 
 
@@ -66,6 +70,7 @@ def settings_from(module):
         max_errors=params["max_errors"],
         tags=params["tags"],
         purge_tags=params["purge_tags"],
+        dead_letter_queue_arns=params["dead_letter_queue_arns"],
     )
 
 

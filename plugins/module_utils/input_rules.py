@@ -41,6 +41,7 @@ that checks no schedule does not load it.
 """
 
 import json
+import os
 import re
 
 COMPONENT_NAMES = ("session_manager", "instance_scheduler")
@@ -50,6 +51,9 @@ RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
 IDLE_TIMEOUT_RANGE = (1, 60)
 MAX_DURATION_RANGE = (1, 1440)
 REPORT_COUNT_RANGE = (1, 50)
+REPORT_EXECUTIONS_RANGE = (0, 50)
+# SSM keeps automation history for 30 days: a window further back reads nothing more.
+EXECUTIONS_WINDOW_HOURS_RANGE = (1, 720)
 DELETION_WINDOW_RANGE = (7, 30)
 # Tags whose key starts with this are set by the collection itself (ownership, regions).
 RESERVED_TAG_PREFIX = "awsops:ssm:"
@@ -68,6 +72,8 @@ INSTANCE_PROFILE_NAME = re.compile(r"[\w+=,.@-]{1,128}")
 INSTANCE_PROFILE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:instance-profile/(?:[!-~]+/)?(?P<name>[\w+=,.@-]{1,128})")
 INSTANCE_ID = re.compile(r"i-[0-9a-f]{8,17}")
 FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+SQS_QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
+SQS_QUEUE_ARN = re.compile(r"arn:aws[a-z-]*:sqs:(?P<region>[a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,80}")
 # useradd's rule widened to upper case and dots (directory users): not starting with a digit, dot or hyphen.
 LINUX_USER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}")
 VPC_ID = re.compile(r"vpc-[0-9a-f]{8,17}")
@@ -305,6 +311,95 @@ def _kms_key_arns(inputs, field):
     if not isinstance(value, list):
         return ["%s: %s is not a list of KMS key ARNs (%s)" % (inputs.name(field), show(value), KMS_KEY_ARN_FORM)]
     return [check_kms_key_arn("%s[%d]" % (inputs.name(field), index), arn) for index, arn in enumerate(value)]
+
+
+def _queue_names(inputs, field):
+    value = inputs.values[field]
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return ["%s: %s is not a list of SQS queue names" % (inputs.name(field), show(value))]
+    return ["%s: %s is not an SQS queue name; expected 1-80 letters, digits, - or _" % (inputs.name(field), show(name))
+            for name in value if not is_text(name) or not SQS_QUEUE_NAME.fullmatch(name)]
+
+
+def _dead_letter_queue_arns(inputs, field):
+    """Office-hours schedule name -> an SQS queue ARN of the target's region (backend scheduler only)."""
+    value = inputs.values[field]
+    name = inputs.name(field)
+    if value is None or value == {}:
+        return []
+    if not isinstance(value, dict):
+        return ["%s: %s is not a dict of schedule name: SQS queue ARN" % (name, show(value))]
+    if inputs.value("backend", "scheduler") == "lambda":
+        return ["%s: only for backend scheduler; the lambda backend's failed invocations go to the function's on-failure destination" % name]
+    problems = []
+    for schedule in sorted(value, key=str):
+        match = SQS_QUEUE_ARN.fullmatch(value[schedule]) if is_text(value[schedule]) else None
+        if not match:
+            problems.append("%s.%s: %s is not an SQS queue ARN; expected arn:aws:sqs:REGION:ACCOUNT:NAME" % (name, schedule, show(value[schedule])))
+        elif inputs.region and match.group("region") != inputs.region:
+            problems.append("%s.%s: %s is a queue of region %s, not of this target's region %s" % (
+                name, schedule, show(value[schedule]), match.group("region"), inputs.region))
+    return problems
+
+
+NOTIFY_KEYS = ("create", "topic_arn", "email", "https", "kms_key", "state")
+NOTIFY_FORM = ("{} (off), {topic_arn: ARN} (an existing SNS topic), {create: true, email: [...], https: [...], kms_key: KEY} "
+               "or {state: absent} (remove what an earlier run created)")
+
+
+def _notify(inputs, field):
+    """Failure notifications: off ({}), an existing topic, a topic the collection creates, or removed; names within AWS's limits."""
+    from ansible_collections.awsops.ssm.plugins.module_utils.notification_documents import name_problems
+    from ansible_collections.awsops.ssm.plugins.module_utils.notification_documents import topic_problems
+
+    value = inputs.values[field]
+    name = inputs.name(field)
+    if value is None or value == {}:
+        return []
+    if not isinstance(value, dict):
+        return ["%s: %s is not a dict; expected %s" % (name, show(value), NOTIFY_FORM)]
+    unknown = sorted(set(map(str, value)) - set(NOTIFY_KEYS))
+    if unknown:
+        return ["%s: has %s, which it does not take; expected %s" % (name, ", ".join(unknown), NOTIFY_FORM)]
+    state = value.get("state", "present")
+    if state not in STATES:
+        return ["%s.state: %s is not one of %s" % (name, show(state), ", ".join(STATES))]
+    if state == "absent":
+        inputs.parsed[field] = {"state": "absent"}
+        return []  # the rest is not used
+    try:
+        create = parse_boolean(value.get("create", False))
+    except ValueError as error:
+        return ["%s.create: %s" % (name, error)]
+    problems = []
+    if create == (value.get("topic_arn") is not None):
+        problems.append("%s: %s has %s; expected %s" % (
+            name, show(value), "both create and topic_arn" if create else "neither create: true nor topic_arn", NOTIFY_FORM))
+    problems.extend(topic_problems(value, lambda option: "%s.%s" % (name, option)))
+    if inputs.usable("backend", "group", "schedules"):
+        present = [schedule.name for schedule in inputs.parsed.get("schedules") or [] if schedule.state == "present"]
+        problems.extend(name_problems(inputs.value("group", "instance-scheduler"), inputs.value("backend", "scheduler"), present,
+                                      lambda option: inputs.name(option) + (" (with %s)" % name if option == "group" else "")))
+    if not problems:
+        inputs.parsed[field] = dict(value, create=create, state=state)
+    return problems
+
+
+def _output_file(inputs, field):
+    """A file the controller writes: empty for none, else a path whose directory exists (checked where the run starts)."""
+    value = inputs.values[field]
+    if value is None or value == "":
+        return []
+    if not is_text(value):
+        return ["%s: %s is not a file path; expected a text like /tmp/awsops-ssm-report.html, or empty for none" % (inputs.name(field), show(value))]
+    path = os.path.abspath(os.path.expanduser(value))
+    if os.path.isdir(path):
+        return ["%s: %s is a directory; expected a file path like %s" % (inputs.name(field), show(value), os.path.join(value, "awsops-ssm-report.html"))]
+    if not os.path.isdir(os.path.dirname(path)):
+        return ["%s: %s cannot be written: the directory %s does not exist" % (inputs.name(field), show(value), os.path.dirname(path))]
+    return []
 
 
 def _s3_bucket(inputs, field):
@@ -621,6 +716,9 @@ RULES = dict(
     components=_components,
     hosts=_hosts,
     report_count=_number_in(REPORT_COUNT_RANGE[0], REPORT_COUNT_RANGE[1], "a whole number"),
+    report_executions=_number_in(REPORT_EXECUTIONS_RANGE[0], REPORT_EXECUTIONS_RANGE[1], "a number of runs"),
+    report_executions_window_hours=_number_in(EXECUTIONS_WINDOW_HOURS_RANGE[0], EXECUTIONS_WINDOW_HOURS_RANGE[1], "a number of hours"),
+    report_html=_output_file,
     # both roles (and most modules); tags come last
     state=_one_of(STATES),
     # Session Manager
@@ -668,14 +766,19 @@ RULES = dict(
     function_name=_function_name,
     kms_key_arns=_kms_key_arns,
     instance_tags=_instance_tags,
+    dead_letter_queues=_queue_names,
+    dead_letter_queue_arns=_dead_letter_queue_arns,
     automation_role_arn=_role_arn,
     invoker_role_arn=_role_arn,
+    notify=_notify,  # after the schedules: their names become queue names
     tags=_tags,
 )
 
 # What each part of the playbooks uses, by state (present: site, absent: teardown, read: report).
 CONNECTION_FIELDS = ("region", "profile", "endpoint_url", "assume_role_arn")
-PLAYBOOK_FIELDS = {"present": ("components", "hosts"), "absent": ("components", "hosts"), "read": ("components", "hosts", "report_count")}
+PLAYBOOK_FIELDS = {"present": ("components", "hosts"), "absent": ("components", "hosts"), "read": (
+    "components", "hosts", "report_count", "report_executions", "report_executions_window_hours", "report_html",
+)}
 COMPONENTS = {
     "session_manager": {
         "present": (
@@ -690,7 +793,7 @@ COMPONENTS = {
     "instance_scheduler": {
         "present": (
             "state", "backend", "group", "timezone", "tag_key", "schedules", "exclusive", "max_concurrency", "max_errors",
-            "automation_role_name", "kms_key_arns", "tags",
+            "automation_role_name", "kms_key_arns", "notify", "tags",
         ),
         "absent": ("state", "backend", "group", "automation_role_name"),
         "read": ("backend", "group"),

@@ -61,6 +61,7 @@ SETTINGS = (
     "max_errors",
     "tags",  # dict, or None to leave tags alone
     "purge_tags",
+    "dead_letter_queue_arns",  # scheduler: office-hours schedule name -> its dead-letter queue ({} for none)
 )
 
 # The role that starts the automations, by backend (ssm_scheduler_roles): the EventBridge Scheduler execution

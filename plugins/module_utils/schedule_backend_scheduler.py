@@ -276,6 +276,15 @@ class SchedulerBackend(ScheduleBackend):
             self.settings["max_concurrency"],
             self.settings["max_errors"],
         )
+        target = {
+            "Arn": universal_target_arn(self.settings["partition"]),
+            "RoleArn": self.settings["invoker_role_arn"],
+            "Input": target_input(automation),
+            "RetryPolicy": dict(RETRY_POLICY),
+        }
+        queue_arn = (self.settings.get("dead_letter_queue_arns") or {}).get(schedule.name)
+        if queue_arn:
+            target["DeadLetterConfig"] = {"Arn": queue_arn}
         return {
             "Name": schedule.resource_name(action),
             "GroupName": self.group,
@@ -284,12 +293,7 @@ class SchedulerBackend(ScheduleBackend):
             "Description": marker(schedule.name, action),
             "State": "ENABLED" if schedule.enabled else "DISABLED",
             "FlexibleTimeWindow": dict(FLEXIBLE_TIME_WINDOW),
-            "Target": {
-                "Arn": universal_target_arn(self.settings["partition"]),
-                "RoleArn": self.settings["invoker_role_arn"],
-                "Input": target_input(automation),
-                "RetryPolicy": dict(RETRY_POLICY),
-            },
+            "Target": target,
         }
 
     def desired(self, schedules):

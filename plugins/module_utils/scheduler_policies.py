@@ -82,6 +82,7 @@ selected, which carry that tag. ``{}`` (no schedule) allows no instance;
 from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import POLICY_VERSION
 from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import log_group_arn
 from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import service_trust_policy
+from ansible_collections.awsops.ssm.plugins.module_utils.notification_documents import send_to_queues_statement
 
 AUTOMATION_DOCUMENTS = ("AWS-StartEC2Instance", "AWS-StopEC2Instance")
 SSM_SERVICE = "ssm.amazonaws.com"
@@ -207,21 +208,26 @@ def automation_role_policy(partition, region, account_id, automation_role_arn, k
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 
-def invoker_policy(partition, region, automation_role_arn):
-    """What the caller of StartAutomationExecution (scheduler execution role) needs in one region."""
-    return {
-        "Version": POLICY_VERSION,
-        "Statement": [
-            _start_automation_statement("StartOfficeHoursAutomations", partition, region),
-            _pass_role_statement("PassAutomationRole", automation_role_arn),
-            _tag_targets_statement(),
-        ],
-    }
+def invoker_policy(partition, region, automation_role_arn, queue_arns=()):
+    """What the caller of StartAutomationExecution (scheduler execution role) needs in one region.
+
+    queue_arns: the queues it delivers failed invocations to (the schedules' dead-letter queues, the
+    function's on-failure destination), with ``sqs:SendMessage`` on exactly those: EventBridge Scheduler
+    and Lambda send there with this role's credentials.
+    """
+    statements = [
+        _start_automation_statement("StartOfficeHoursAutomations", partition, region),
+        _pass_role_statement("PassAutomationRole", automation_role_arn),
+        _tag_targets_statement(),
+    ]
+    if queue_arns:
+        statements.append(send_to_queues_statement(queue_arns))
+    return {"Version": POLICY_VERSION, "Statement": statements}
 
 
-def lambda_role_policy(partition, region, account_id, automation_role_arn, function_name):
+def lambda_role_policy(partition, region, account_id, automation_role_arn, function_name, queue_arns=()):
     """The invoker statements plus the function's own log streams."""
-    policy = invoker_policy(partition, region, automation_role_arn)
+    policy = invoker_policy(partition, region, automation_role_arn, queue_arns)
     policy["Statement"].append(
         {
             "Sid": "WriteFunctionLogs",

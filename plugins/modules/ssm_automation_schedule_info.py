@@ -36,6 +36,19 @@ options:
       - How many next start and stop times to report per schedule, 1 to 50.
     type: int
     default: 3
+  executions:
+    description:
+      - How many of each schedule's last automation runs to report (RV(schedules[].last_runs)), each with the outcome per instance,
+        and the instances' state right now (RV(schedules[].right_now)). C(0) reads none.
+      - Reads C(ssm:DescribeAutomationExecutions), C(ssm:GetAutomationExecution) and C(ec2:DescribeInstances);
+        see plugins/module_utils/automation_executions.py for the bounds.
+    type: int
+    default: 0
+  executions_window_hours:
+    description:
+      - How far back to look for those runs, in hours (1 to 720).
+    type: int
+    default: 168
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -75,6 +88,11 @@ now:
   returned: always
   type: str
   sample: "2026-11-29T03:00:00+00:00"
+executions_window:
+  description: With O(executions), the window the runs were read from - C(hours) and C(after) (ISO 8601, UTC).
+  returned: when O(executions) is above 0
+  type: dict
+  sample: {"hours": 168, "after": "2026-11-22T03:00:00+00:00"}
 problems:
   description: Schedules of ours that could not be read into the model (for example a time zone edited by hand), with the reason.
   returned: always
@@ -175,11 +193,28 @@ schedules:
           C(#) for an hour the instances run (at least 30 minutes of it), C(.) for one they are stopped. Null when not weekly.
       type: list
       elements: str
+    last_runs:
+      description:
+        - "With O(executions), the schedule's last runs, newest first - C(action), C(execution_id), C(document), C(status),
+          C(failed) (the run or one of its instances), C(start) and C(end) (C(local) and C(utc)), C(executed_by), C(failure_message),
+          and C(instances), one per instance with C(instance_id), C(status), C(failure_message), C(execution_id) and C(line)
+          (for example C(i-0abc: Failed: ... kms:CreateGrant ...))."
+      returned: when O(executions) is above 0
+      type: list
+      elements: dict
+    right_now:
+      description:
+        - "With O(executions), the state the schedule says its instances should be in now (C(expected), C(running) or C(stopped),
+          null when the schedule does not repeat weekly or is disabled), each tagged instance with its C(state), and the ids
+          C(as_expected), C(not_as_expected) and C(paused) (tagged C(awsops:scheduler:pause) or C(awsops:scheduler:pause-until))."
+      returned: when O(executions) is above 0
+      type: dict
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.awsops.ssm.plugins.module_utils.automation_executions import add_last_runs
 from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import backend_settings
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
@@ -187,7 +222,10 @@ from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backends impor
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_report import report
 
 # input_rules field -> this module's option
-OPTIONS = {"backend": "backend", "group": "group", "report_count": "count"}
+OPTIONS = {
+    "backend": "backend", "group": "group", "report_count": "count",
+    "report_executions": "executions", "report_executions_window_hours": "executions_window_hours",
+}
 
 
 def main():
@@ -195,6 +233,8 @@ def main():
         backend=dict(type="str", default="scheduler", choices=["scheduler", "lambda"]),
         group=dict(type="str", default="instance-scheduler"),
         count=dict(type="int", default=3),
+        executions=dict(type="int", default=0),
+        executions_window_hours=dict(type="int", default=168),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -204,9 +244,11 @@ def main():
     backend = BACKENDS[params["backend"]](module, backend_settings(params["group"], module.region))
     try:
         inventory = backend.read()
+        result = report(backend.deployed_actions(inventory), params["backend"], params["group"], params["count"])
+        if params["executions"]:
+            add_last_runs(module, result, backend.deployed_actions(inventory), params["executions"], params["executions_window_hours"])
     except AnsibleAWSError as error:
         module.fail_json_aws_error(error)
-    result = report(backend.deployed_actions(inventory), params["backend"], params["group"], params["count"])
     result.update(backend.status(inventory))
     module.exit_json(changed=False, **result)
 

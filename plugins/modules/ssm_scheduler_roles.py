@@ -78,6 +78,17 @@ options:
       - C({}) lets the role start and stop no instance (no schedule in this region).
       - When omitted, the role may start and stop every instance of the region.
     type: dict
+  dead_letter_queues:
+    description:
+      - "Names of SQS queues of this region and account that the invoker role may send to (C(sqs:SendMessage) on exactly those):
+        the dead-letter queues of the schedules (backend C(scheduler), EventBridge Scheduler sends a failed invocation there with
+        the schedule's execution role) or the function's on-failure destination (backend C(lambda), Lambda sends there with the
+        function's role)."
+      - The queues of M(awsops.ssm.ssm_scheduler_notifications); the role C(awsops.ssm.instance_scheduler) lists them from
+        C(instance_scheduler_notify) with the filter C(awsops.ssm.notification_queues). C([]) grants no queue.
+    type: list
+    elements: str
+    default: []
   include_automation_role:
     description:
       - C(false) manages only the invoker role of O(backend) and leaves the automation role alone
@@ -163,6 +174,7 @@ from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import calle
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import partition_of
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
+from ansible_collections.awsops.ssm.plugins.module_utils.notification_documents import arn
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import INVOKER_ROLE_NAMES
 from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import automation_role_policy
 from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import automation_trust_policy
@@ -182,7 +194,9 @@ DESCRIPTIONS = {
 }
 # input_rules field -> this module's option
 OPTIONS = dict(
-    (field, field) for field in ("backend", "automation_role_name", "invoker_role_name", "function_name", "kms_key_arns", "instance_tags", "tags")
+    (field, field) for field in (
+        "backend", "automation_role_name", "invoker_role_name", "function_name", "kms_key_arns", "instance_tags", "dead_letter_queues", "tags",
+    )
 )
 
 
@@ -256,12 +270,14 @@ def run(module, iam):
                 partition, region, account_id, automation_arn, kms_key_arns=params["kms_key_arns"], instance_tags=instance_tags(params)
             )
         invoker = roles["invoker_role"]
+        queue_arns = [arn(partition, "sqs", region, account_id, name) for name in params["dead_letter_queues"]]
         if backend == "lambda":
             invoker.spec["trust_policy"] = lambda_trust_policy()
-            invoker.spec["inline_policies"][policy_name] = lambda_role_policy(partition, region, account_id, automation_arn, params["function_name"])
+            invoker.spec["inline_policies"][policy_name] = lambda_role_policy(
+                partition, region, account_id, automation_arn, params["function_name"], queue_arns)
         else:
             invoker.spec["trust_policy"] = scheduler_trust_policy(account_id)
-            invoker.spec["inline_policies"][policy_name] = invoker_policy(partition, region, automation_arn)
+            invoker.spec["inline_policies"][policy_name] = invoker_policy(partition, region, automation_arn, queue_arns)
         changed = False
         for role in roles.values():
             changed |= role.present()
@@ -285,6 +301,7 @@ def main():
         include_automation_role=dict(type="bool", default=True),
         kms_key_arns=dict(type="list", elements="str", default=[], no_log=False),
         instance_tags=dict(type="dict"),
+        dead_letter_queues=dict(type="list", elements="str", default=[]),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),

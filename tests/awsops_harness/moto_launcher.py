@@ -36,6 +36,14 @@ and test_ssm_session_info.py):
   PingStatus (``Online``, ``ConnectionLost``) and optionally
   ``awsops-test:ssm-agent-version``; such instances are listed, the others not.
 
+Also an SSM answer: moto runs no automation, so it has no automation
+history, but it does not implement ``DescribeAutomationExecutions`` either
+(HTTP 500). The patched call answers what AWS answers for an account whose
+automations never ran: an empty ``AutomationExecutionMetadataList``. The
+report's last runs then read "none in the window" on the local endpoint, as
+they would in a new account; the readers of real histories are tested with
+botocore's Stubber (tests/unit/plugins/module_utils/test_automation_executions.py).
+
 The collection's code is not patched: every request it sends is the one AWS
 gets. Run as ``python moto_launcher.py -H 127.0.0.1 -p PORT`` (the
 arguments of ``python -m moto.server``).
@@ -49,6 +57,7 @@ from moto.server import main as moto_server_main
 from moto.iam import exceptions as iam_exceptions
 from moto.iam import models as iam_models
 from moto.ec2.models import ec2_backends
+from moto.core.responses import ActionResult
 from moto.ssm import models as ssm_models
 from moto.ssm import responses as ssm_responses
 
@@ -160,6 +169,8 @@ def describe_instance_information(self):
             "IPAddress": instance.private_ip,
         })
     return json.dumps({"InstanceInformationList": sorted(listed, key=lambda item: item["InstanceId"])})
+def describe_automation_executions(self):
+    return ActionResult({"AutomationExecutionMetadataList": []})
 
 
 def patch_moto():
@@ -168,6 +179,7 @@ def patch_moto():
     iam_models.IAMBackend.remove_role_from_instance_profile = remove_role_from_instance_profile
     for action in (get_service_setting, update_service_setting, reset_service_setting, describe_instance_information):
         setattr(ssm_responses.SimpleSystemManagerResponse, action.__name__, action)
+    ssm_responses.SimpleSystemManagerResponse.describe_automation_executions = describe_automation_executions
 
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ same way:
 created_policies() reads back every policy document an account holds (the
 tests' accounts hold only what the collection made): trust and inline
 policies of roles, customer managed policies, KMS key policies, Lambda
-function policies and S3 bucket policies.
+function policies, S3 bucket policies, SNS topic policies and SQS queue
+policies.
 """
 
 import json
@@ -125,6 +126,16 @@ def _regional_policies(client, region):
         except functions.exceptions.ResourceNotFoundException:
             continue
         documents["%s: function policy of %s" % (region, function["FunctionName"])] = without_non_alphanumeric_sids(_document(policy))
+    sns = client("sns", region)
+    for topic in _all(sns, "list_topics", "Topics"):
+        policy = sns.get_topic_attributes(TopicArn=topic["TopicArn"])["Attributes"].get("Policy")
+        if policy:
+            documents["%s: topic policy of %s" % (region, topic["TopicArn"].rsplit(":", 1)[-1])] = _document(policy)
+    sqs = client("sqs", region)
+    for url in sqs.list_queues().get("QueueUrls", []):
+        policy = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]).get("Attributes", {}).get("Policy")
+        if policy:
+            documents["%s: queue policy of %s" % (region, url.rsplit("/", 1)[-1])] = _document(policy)
     return documents
 
 

@@ -3,7 +3,7 @@
 # Copyright: Contributors to the awsops.ssm project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Every policy document site creates, read back from the endpoint: parliament finds nothing of MEDIUM or higher,
+"""Every policy document site creates (failure notifications on), read back from the endpoint: parliament finds nothing of MEDIUM or higher,
 and the automation role covers exactly the instances the schedules target.
 
 parliament reads the IAM Service Authorization Reference: a finding of MEDIUM
@@ -28,6 +28,8 @@ ACCOUNT = "123456789012"
 AUTOMATION_ROLE = "SSMSchedulerAutomationRole"
 INSTANCE_ROLE = "SSMSessionInstanceRole"
 INVOKER_ROLES = {"scheduler": "SSMSchedulerInvokerRole", "lambda": "SSMSchedulerLambdaRole"}
+# Failure notifications on: the topic, its key and the dead-letter queues are linted too.
+NOTIFY = {"create": True, "email": ["ops@example.com"]}
 SESSION_LOGGING_OFF = {"session_manager_log_group": "", "session_manager_kms_key": "", "session_manager_s3_bucket": ""}
 
 
@@ -36,7 +38,7 @@ def session_logging_on(region):
             "session_manager_s3_bucket": "awsops-session-logs-%s" % region}
 
 
-def expected_documents(backend, logging, regions):
+def expected_documents(backend, logging, regions, notify=True):
     """The names created_policies gives the documents site makes."""
     names = ["role %s: trust policy" % role for role in (AUTOMATION_ROLE, INSTANCE_ROLE, INVOKER_ROLES[backend])]
     for region in regions:
@@ -46,6 +48,11 @@ def expected_documents(backend, logging, regions):
                       "bucket policy of awsops-session-logs-%s" % region, "%s: key policy" % region]
         if backend == "lambda":
             names.append("%s: function policy of instance-scheduler" % region)
+        if notify:
+            # the topic, its key, and (scheduler) the reference schedule's dead-letter queue
+            names += ["%s: topic policy of instance-scheduler-notifications" % region, "%s: key policy" % region]
+            if backend == "scheduler":
+                names.append("%s: queue policy of instance-scheduler-office-hours-dlq" % region)
     return sorted(names)
 
 
@@ -70,7 +77,8 @@ def covered_instances(aws, region, instance_ids):
 def test_site_creates_no_policy_with_findings_and_starts_only_scheduled_instances(ansible, moto, aws, backend, logging, regions):
     instances = dict((region, make_instances(aws, region, [("web-1", "test"), ("db-1", "prod")])) for region in regions)
     hosts = dict(
-        ("target-%s" % region, target(moto, region, instance_scheduler_backend=backend, **(session_logging_on(region) if logging else SESSION_LOGGING_OFF)))
+        ("target-%s" % region, target(moto, region, instance_scheduler_backend=backend, instance_scheduler_notify=NOTIFY,
+                                      **(session_logging_on(region) if logging else SESSION_LOGGING_OFF)))
         for region in regions
     )
     run = ansible.run_playbook("awsops.ssm.site", inventory=inventory(**hosts))

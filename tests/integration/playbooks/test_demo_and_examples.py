@@ -39,9 +39,15 @@ def test_make_demo_runs_site_twice_and_ends_with_the_report():
         '"Session Manager (instance profile SSMSessionInstanceRole): 3 instances attached"',
     ):
         assert line in report, report
-    # Nothing after the report run: its recap is the last thing printed.
-    last = output.rstrip().splitlines()[-1]
-    assert last.startswith("seoul ") and "changed=0" in last and "failed=0" in last, output[-3000:]
+    # The report's recap, then the path of the HTML report it wrote: the last thing printed.
+    lines = output.rstrip().splitlines()
+    html = os.path.join(REPO_ROOT, "build", "demo", "report.html")
+    assert lines[-1] == "==> HTML report (self-contained, open it in a browser): %s" % html, output[-3000:]
+    recap_line = [line for line in lines[:-1] if line.strip()][-1]
+    # reads only: the one change is the HTML file written on the controller
+    assert recap_line.startswith("seoul ") and "changed=1" in recap_line and "failed=0" in recap_line, output[-3000:]
+    with open(html, encoding="utf-8") as page:
+        assert 'id="target-seoul"' in page.read()
 
 
 def account_client(moto, account_id):

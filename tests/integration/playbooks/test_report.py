@@ -5,10 +5,13 @@
 
 """awsops.ssm.report: schedules with next runs, the week at a glance, hours saved, attached instances."""
 
+import os
 import re
 
 import pytest
 
+from awsops_harness import report_samples
+from awsops_harness.ansible_run import REPO_ROOT
 from awsops_harness.playbook_runs import SCHEDULE
 from awsops_harness.playbook_runs import inventory
 from awsops_harness.playbook_runs import make_instances
@@ -65,15 +68,26 @@ def test_report_shows_schedules_week_hours_and_attached_instances(ansible, moto,
     for match in times[3:]:
         assert match.group(1) in ("Mon", "Tue", "Wed", "Thu", "Fri") and match.groups()[1:] == ("18:00", "+09:00", "09:00"), match.group(0)
     assert "    a week       running 45 of 168 hours: 73% saved against always on" in office
-    grid = office[office.index("                 # running, . stopped (hours in Asia/Seoul)") + 1:]
+    grid = office[office.index("                 # running, . stopped (hours in Asia/Seoul)") + 1:][:9]
     assert grid[0].strip() == "000000000011111111112222" and grid[1].strip() == "012345678901234567890123"
     assert grid[2:] == ["    %s%s" % (day, OFFICE_DAY) for day in ("MON", "TUE", "WED", "THU", "FRI")] + [
         "    %s  ........................" % day for day in ("SAT", "SUN")
     ], "\n".join(grid)
 
+    # the last runs: the local endpoint has no automation history (tests/awsops_harness/moto_launcher.py), so none in the window;
+    # right now: both instances tagged Service=test are running (the emulator starts them), as expected or not at this hour
+    assert "    last runs    none in the last 168 hours" in office
+    [now] = [line for line in office if line.startswith("    right now    ")]
+    expected = "running" if "should be running" in now else "stopped"
+    assert now.startswith("    right now    2 tagged instances should be %s: " % expected), now
+    assert now.endswith("2 as expected" if expected == "running" else "0 as expected, NOT: " + ", ".join(sorted(
+        instances[name] for name in ("web-1", "web-2")))), now
+
     nightly = section(lines, "  nightly-batch: instances tagged Schedule=nightly-batch, time zone UTC")
     assert "    a week       running 28 of 168 hours: 83% saved against always on" in nightly
-    assert nightly[-7:] == ["    %s%s" % (day, NIGHT) for day in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")], "\n".join(nightly)
+    grid = nightly[nightly.index("                 # running, . stopped (hours in UTC)") + 3:][:7]
+    assert grid == ["    %s%s" % (day, NIGHT) for day in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")], "\n".join(nightly)
+    assert nightly[-2] == "    last runs    none in the last 168 hours" and nightly[-1].startswith("    right now    0 tagged instances"), nightly
 
     attached = section(lines, "Session Manager (instance profile SSMSessionInstanceRole): 2 instances attached")[1:]
     assert [line.split() for line in attached] == [
@@ -95,3 +109,29 @@ def test_report_of_a_target_without_anything_and_only_one_component(ansible, mot
     run = ansible.run_playbook("awsops.ssm.report", inventory=hosts, extra_vars={"awsops_ssm_components": ["session_manager"]})
     assert run.returncode == 0, run.summary()
     assert not any(line.startswith("Office hours") for line in report_lines(run, "empty"))
+
+
+def test_the_text_report_shows_a_failed_start_under_its_instance(ansible):
+    """The report's template on data the local endpoint cannot produce (it runs no automation): the last runs of
+    tests/awsops_harness/report_samples.py, read by automation_executions from Stubber answers in its unit tests,
+    where this morning's start failed on one of three instances for want of kms:CreateGrant."""
+    schedules = dict(report_samples.seoul_schedules(), executions_window={"hours": 168, "after": "2026-12-14T01:00:00+00:00"})
+    template = os.path.join(REPO_ROOT, "playbooks", "templates", "report.txt.j2")
+    play = [{"name": "render", "hosts": "localhost", "gather_facts": False, "vars": {
+        "__awsops_ssm_report_schedules": schedules,
+        "__awsops_ssm_components": ["instance_scheduler"],
+        "__awsops_ssm_report_caller": {"account": "123456789012"},
+        "__awsops_ssm_target": {"region": "ap-northeast-2"},
+    }, "tasks": [{"name": "Print the report", "ansible.builtin.debug": {"msg": "{{ lookup('ansible.builtin.template', '%s').splitlines() }}" % template}}]}]
+    run = ansible.run_playbook(play)
+    assert run.returncode == 0, run.summary()
+    lines = report_lines(run, "localhost")
+    office = section(lines, "  office-hours: instances tagged Schedule=office-hours, time zone Asia/Seoul")
+    runs = office[office.index("    SUN  ........................") + 1:]
+    assert runs[0] == "    last runs    Mon 2026-12-21 09:00 +09:00  start: Failed  FAILED"
+    assert runs[1:4] == ["                   i-0aaa1111aaaa1111a: Success", "                   i-0bbb2222bbbb2222b: Failed: " + report_samples.KMS_FAILURE,
+                         "                   i-0ccc3333cccc3333c: Success"]
+    assert runs[4] == "                 Fri 2026-12-18 18:00 +09:00  stop: Success"
+    assert runs[-1] == "    right now    3 tagged instances should be running: 2 as expected, NOT: i-0bbb2222bbbb2222b"
+    batch = section(lines, "  batch: instances tagged Schedule=batch, time zone Asia/Seoul")
+    assert "    last runs    none in the last 168 hours" in batch

@@ -215,7 +215,7 @@ def test_the_backend_gets_the_parsed_schedules_and_the_settings_of_the_one_const
     assert [(s.name, s.group, s.timezone, s.where) for s in schedules] == [
         ("test", "office", "Asia/Seoul", "instance_scheduler_schedules[0]"), ("night", "office", "UTC", "instance_scheduler_schedules[1]")]
     assert settings == {"group": "office", "region": "cn-north-1", "partition": "aws-cn", "automation_role_arn": None, "invoker_role_arn": None,
-                        "max_concurrency": None, "max_errors": None, "tags": None, "purge_tags": False}
+                        "max_concurrency": None, "max_errors": None, "tags": None, "purge_tags": False, "dead_letter_queue_arns": {}}
 
 
 def test_invalid_schedules_are_not_handed_to_the_backend(monkeypatch):
@@ -298,3 +298,78 @@ def test_every_role_variable_has_a_rule_and_is_checked_by_site(role, prefix):
 
 def test_the_connection_and_playbook_fields_have_rules():
     assert set(CONNECTION_FIELDS) | set(field for fields in PLAYBOOK_FIELDS.values() for field in fields) <= set(RULES)
+
+
+# ---- failure notifications, their queues, the report's last runs and HTML file
+
+
+@pytest.mark.parametrize("notify", [
+    {}, {"create": True}, {"create": "yes", "email": ["ops@example.com"], "https": ["https://hooks.example.com/a"]},
+    {"topic_arn": "arn:aws:sns:eu-west-1:123456789012:ops-alerts"}, {"create": True, "kms_key": KEY_ARN}, {"state": "absent", "create": True},
+])
+def test_notify_accepts_off_a_topic_of_ours_an_existing_topic_and_absent(notify):
+    checked = check_input({"notify": notify, "schedules": [office()]}, IS, region="eu-west-1")
+    assert checked.problems == []
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"notify": "on"}, 'instance_scheduler_notify: "on" is not a dict; expected {} (off)'),
+    ({"notify": {"emails": ["a@example.com"]}}, "instance_scheduler_notify: has emails, which it does not take"),
+    ({"notify": {"email": ["ops@example.com"]}}, "has neither create: true nor topic_arn"),
+    ({"notify": {"create": True, "topic_arn": "arn:aws:sns:eu-west-1:123456789012:ops"}}, "has both create and topic_arn"),
+    ({"notify": {"create": "maybe"}}, 'instance_scheduler_notify.create: "maybe" is not a boolean'),
+    ({"notify": {"state": "off"}}, 'instance_scheduler_notify.state: "off" is not one of present, absent'),
+    ({"notify": {"create": True, "email": ["ops"]}}, 'instance_scheduler_notify.email: "ops" is not an email address'),
+    ({"notify": {"topic_arn": "arn:aws:sns:eu-west-1:123456789012:ops", "kms_key": KEY_ARN}},
+     "instance_scheduler_notify.kms_key: only for a topic the collection creates"),
+    ({"notify": {"create": True}, "group": "office.hours"},
+     'instance_scheduler_group (with instance_scheduler_notify): "office.hours" cannot name the notification topic and queues'),
+    ({"notify": {"create": True}, "schedules": [office(name="x" * 58)]}, "is too long; its dead-letter queue instance-scheduler-xxx"),
+    ({"notify": {"create": True}, "schedules": [office(name="office.hours")]},
+     'instance_scheduler_schedules[0]: "office.hours" cannot name a dead-letter queue'),
+])
+def test_notify_problems_name_the_variable_and_the_form(values, message):
+    values = dict({"schedules": [office()]}, **values)
+    problems = check_input(values, IS, region="eu-west-1").problems
+    assert len(problems) == 1 and message in problems[0], problems
+
+
+def test_a_group_with_a_dot_is_refused_only_when_notifications_need_it_as_a_name():
+    assert check_input({"group": "office.hours", "notify": {}}, IS).problems == []
+    assert check_input({"group": "office.hours", "notify": {"state": "absent"}}, IS).problems == []
+
+
+def test_notify_is_checked_where_the_role_creates_things():
+    assert "notify" in COMPONENTS["instance_scheduler"]["present"]
+    assert role_defaults("instance_scheduler")["instance_scheduler_notify"] == {}
+
+
+@pytest.mark.parametrize("values, problems", [
+    ({"dead_letter_queue_arns": {"office": "arn:aws:sqs:eu-west-1:123456789012:instance-scheduler-office-dlq"}}, []),
+    ({"dead_letter_queue_arns": {}}, []),
+    ({"dead_letter_queue_arns": {"office": "instance-scheduler-office-dlq"}},
+     ['dlq.office: "instance-scheduler-office-dlq" is not an SQS queue ARN; expected arn:aws:sqs:REGION:ACCOUNT:NAME']),
+    ({"dead_letter_queue_arns": {"office": "arn:aws:sqs:us-east-1:123456789012:q"}},
+     ['dlq.office: "arn:aws:sqs:us-east-1:123456789012:q" is a queue of region us-east-1, not of this target\'s region eu-west-1']),
+    ({"backend": "lambda", "dead_letter_queue_arns": {"office": "arn:aws:sqs:eu-west-1:123456789012:q"}},
+     ["dlq: only for backend scheduler; the lambda backend's failed invocations go to the function's on-failure destination"]),
+    ({"dead_letter_queues": ["instance-scheduler-office-dlq", "a.b"]}, ['queues: "a.b" is not an SQS queue name; expected 1-80 letters, digits, - or _']),
+])
+def test_dead_letter_queue_options(values, problems):
+    names = {"dead_letter_queue_arns": "dlq", "dead_letter_queues": "queues", "backend": "backend"}
+    assert check_input(values, names, region="eu-west-1").problems == problems
+
+
+def test_the_report_checks_its_history_bounds_and_html_file_before_any_call(tmp_path):
+    assert {"report_executions", "report_executions_window_hours", "report_html"} <= set(PLAYBOOK_FIELDS["read"])
+    fine = check_input({"report_executions": "10", "report_executions_window_hours": 24, "report_html": str(tmp_path / "r.html")}, "awsops_ssm_")
+    assert fine.problems == [] and fine.parsed["report_executions"] == 10
+    assert check_input({"report_html": ""}, "awsops_ssm_").problems == []
+    problems = check_input({"report_executions": 51, "report_executions_window_hours": 721, "report_html": str(tmp_path / "no" / "r.html")},
+                           "awsops_ssm_").problems
+    assert problems == [
+        "awsops_ssm_report_executions: 51 is not a number of runs from 0 to 50",
+        "awsops_ssm_report_executions_window_hours: 721 is not a number of hours from 1 to 720",
+        'awsops_ssm_report_html: "%s" cannot be written: the directory %s does not exist' % (tmp_path / "no" / "r.html", tmp_path / "no"),
+    ]
+    assert "is a directory" in check_input({"report_html": str(tmp_path)}, "awsops_ssm_").problems[0]

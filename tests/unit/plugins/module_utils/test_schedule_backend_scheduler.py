@@ -373,3 +373,21 @@ def test_role_not_ready_recognises_only_role_validation_errors():
     assert sb.role_not_ready(client_error("ValidationException", "The execution role you provide must allow AWS EventBridge Scheduler to assume the role."))
     assert not sb.role_not_ready(client_error("ValidationException", "Invalid Schedule Expression"))
     assert not sb.role_not_ready(client_error("AccessDeniedException", "role"))
+
+
+def test_a_dead_letter_queue_goes_into_both_schedules_of_its_office_hours_and_is_valid(scheduler):
+    """dead_letter_queue_arns (from ssm_scheduler_notifications' queues): Target.DeadLetterConfig, valid for CreateSchedule."""
+    client, _stubber = scheduler
+    queue = "arn:aws:sqs:us-east-1:%s:instance-scheduler-office-dlq" % ACCOUNT
+    made = backend(client, {"dead_letter_queue_arns": {"office": queue, "gone": queue.replace("office", "gone")}})
+    office_hours = schedules(OFFICE)[0]
+    for action in ("start", "stop"):
+        request = made.request(office_hours, action)
+        assert request["Target"]["DeadLetterConfig"] == {"Arn": queue}
+        assert_valid("scheduler", "CreateSchedule", request)
+        assert sb.schedule_view(request)["dead_letter_config"] == {"arn": queue}
+    night = schedules({"name": "night", "start": "22:00", "stop": "06:00"})[0]
+    assert "DeadLetterConfig" not in backend(client, {"dead_letter_queue_arns": {"office": queue}}).request(night, "start")["Target"]
+    # without the setting (notifications off) a schedule has none, so one that had it is updated to drop it
+    assert "DeadLetterConfig" not in backend(client).request(office_hours, "start")["Target"]
+    assert sb.schedule_view(made.request(office_hours, "start")) != sb.schedule_view(backend(client).request(office_hours, "start"))

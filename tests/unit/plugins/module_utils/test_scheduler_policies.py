@@ -28,6 +28,10 @@ KEYS = [
 ]
 
 
+QUEUES = ["arn:aws:sqs:%s:%s:instance-scheduler-office-dlq" % ("eu-west-1", "123456789012"),
+          "arn:aws:sqs:%s:%s:instance-scheduler-night-dlq" % ("eu-west-1", "123456789012")]
+
+
 def as_list(value):
     return [value] if isinstance(value, str) else list(value)
 
@@ -38,6 +42,8 @@ def every_policy():
         "automation (instance tags)": automation_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, instance_tags={"Schedule": ["office"]}),
         "scheduler": invoker_policy("aws", REGION, AUTOMATION_ROLE),
         "lambda": lambda_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, "instance-scheduler"),
+        "scheduler (dead-letter queues)": invoker_policy("aws", REGION, AUTOMATION_ROLE, QUEUES),
+        "lambda (on-failure queue)": lambda_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, "instance-scheduler", QUEUES[:1]),
     }
 
 
@@ -194,3 +200,13 @@ def test_partitions_and_paths():
     assert role_arn("aws", ACCOUNT, "R", "/ops/") == "arn:aws:iam::123456789012:role/ops/R"
     policy = invoker_policy("aws-us-gov", "us-gov-west-1", "arn:aws-us-gov:iam::123456789012:role/A")
     assert by_sid(policy)["StartOfficeHoursAutomations"]["Resource"][0] == "arn:aws-us-gov:ssm:us-gov-west-1:*:automation-definition/AWS-StartEC2Instance:*"
+
+
+def test_the_invoker_may_send_to_exactly_the_queues_it_is_given():
+    """sqs:SendMessage on the notification queues only (Scheduler and Lambda deliver with the role's credentials); none without."""
+    policy = by_sid(invoker_policy("aws", REGION, AUTOMATION_ROLE, QUEUES))
+    wanted = {"Sid": "SendFailedInvocations", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": sorted(QUEUES)}
+    assert policy["SendFailedInvocations"] == wanted
+    assert "SendFailedInvocations" not in by_sid(invoker_policy("aws", REGION, AUTOMATION_ROLE))
+    lambda_policy = by_sid(lambda_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, "instance-scheduler", QUEUES[:1]))
+    assert lambda_policy["SendFailedInvocations"]["Resource"] == QUEUES[:1]
