@@ -169,6 +169,8 @@ def describe_instance_information(self):
             "IPAddress": instance.private_ip,
         })
     return json.dumps({"InstanceInformationList": sorted(listed, key=lambda item: item["InstanceId"])})
+
+
 def describe_automation_executions(self):
     return ActionResult({"AutomationExecutionMetadataList": []})
 
