@@ -36,9 +36,9 @@ import datetime
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_cron import UTC
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import MINUTES_PER_DAY
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import load_zone
@@ -61,7 +61,6 @@ class ExecutionsErrorHandler(AWSErrorHandler):
 
 
 @ExecutionsErrorHandler.list_error_handler("list automation executions", [])
-@AWSRetry.jittered_backoff()
 def describe_executions(client, filters, limit):
     """Up to limit executions matching filters, following NextToken."""
     paginator = client.get_paginator("describe_automation_executions")
@@ -73,13 +72,11 @@ def describe_executions(client, filters, limit):
 
 
 @ExecutionsErrorHandler.list_error_handler("get an automation execution")
-@AWSRetry.jittered_backoff()
 def get_execution(client, execution_id):
     return client.get_automation_execution(AutomationExecutionId=execution_id)["AutomationExecution"]
 
 
 @ExecutionsErrorHandler.list_error_handler("describe the tagged instances", [])
-@AWSRetry.jittered_backoff()
 def describe_instances(client, tag_key, tag_value):
     filters = [{"Name": "tag:%s" % tag_key, "Values": [tag_value]},
                {"Name": "instance-state-name", "Values": list(RUNNING_STATES + STOPPED_STATES)}]
@@ -257,9 +254,8 @@ def right_now(ec2, schedule, now=None):
 def add_last_runs(module, report, deployed_actions, count, window_hours, now=None):
     """Adds last_runs and right_now to each schedule of the info module's report (reads only), at the report's now."""
     now = now or datetime.datetime.fromisoformat(report["now"])
-    retry = AWSRetry.jittered_backoff()
-    ssm = module.client("ssm", retry_decorator=retry)
-    ec2 = module.client("ec2", retry_decorator=retry)
+    ssm = aws_retries.client(module, "ssm")
+    ec2 = aws_retries.client(module, "ec2")
     runs = last_runs(ssm, deployed_actions, count, window_hours, now)
     grouped = {}
     for deployed in deployed_actions:

@@ -46,11 +46,11 @@ import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils import notification_documents as docs
 from ansible_collections.awsops.ssm.plugins.module_utils import session_key
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import account_id_from_arn
@@ -84,93 +84,78 @@ class NotificationErrorHandler(AWSErrorHandler):
 
 
 @NotificationErrorHandler.list_error_handler("read the notification rule")
-@AWSRetry.jittered_backoff()
 def describe_rule(client, name):
     return client.describe_rule(Name=name)
 
 
 @NotificationErrorHandler.list_error_handler("list the targets of the notification rule", [])
-@AWSRetry.jittered_backoff()
 def list_targets(client, name):
     return client.get_paginator("list_targets_by_rule").paginate(Rule=name).build_full_result()["Targets"]
 
 
 @NotificationErrorHandler.list_error_handler("read the topic")
-@AWSRetry.jittered_backoff()
 def topic_attributes(client, topic_arn):
     return client.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
 
 
 @NotificationErrorHandler.list_error_handler("list the tags", {})
-@AWSRetry.jittered_backoff()
 def sns_tags(client, resource_arn):
     return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(ResourceArn=resource_arn)["Tags"])
 
 
 @NotificationErrorHandler.list_error_handler("list the tags", {})
-@AWSRetry.jittered_backoff()
 def resource_tags(client, resource_arn):
     """Tags of an EventBridge rule or a CloudWatch alarm (both answer Tags as a list)."""
     return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(ResourceARN=resource_arn)["Tags"])
 
 
 @NotificationErrorHandler.list_error_handler("list the subscriptions of the topic", [])
-@AWSRetry.jittered_backoff()
 def list_subscriptions(client, topic_arn):
     return client.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn).build_full_result()["Subscriptions"]
 
 
 @NotificationErrorHandler.list_error_handler("list the queues", [])
-@AWSRetry.jittered_backoff()
 def list_queues(client, prefix):
     return client.get_paginator("list_queues").paginate(QueueNamePrefix=prefix).build_full_result().get("QueueUrls", [])
 
 
 @NotificationErrorHandler.list_error_handler("read the queue")
-@AWSRetry.jittered_backoff()
 def queue_attributes(client, url):
     return client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
 
 
 @NotificationErrorHandler.list_error_handler("list the tags of the queue", {})
-@AWSRetry.jittered_backoff()
 def queue_tags(client, url):
     return client.list_queue_tags(QueueUrl=url).get("Tags", {})
 
 
 @NotificationErrorHandler.list_error_handler("list the alarms", [])
-@AWSRetry.jittered_backoff()
 def describe_alarms(client, prefix):
     pages = client.get_paginator("describe_alarms").paginate(AlarmNamePrefix=prefix, AlarmTypes=["MetricAlarm"])
     return pages.build_full_result().get("MetricAlarms", [])
 
 
 @NotificationErrorHandler.list_error_handler("read the function's event invoke config")
-@AWSRetry.jittered_backoff()
 def invoke_config(client, function):
     return client.get_function_event_invoke_config(FunctionName=function)
 
 
 @NotificationErrorHandler.list_error_handler("read the function")
-@AWSRetry.jittered_backoff()
 def get_function(client, function):
     return client.get_function(FunctionName=function)
 
 
 @NotificationErrorHandler.common_error_handler("read the account id (sts:GetCallerIdentity)")
-@AWSRetry.jittered_backoff()
 def caller_account(client):
     return client.get_caller_identity()["Account"]
 
 
 @NotificationErrorHandler.common_error_handler("write the failure notifications")
-@AWSRetry.jittered_backoff()
 def call(client, operation, **kwargs):
     return getattr(client, operation)(**kwargs)
 
 
 @NotificationErrorHandler.deletion_error_handler("delete a resource of the failure notifications")
-@AWSRetry.jittered_backoff()
 def delete_call(client, operation, **kwargs):
     getattr(client, operation)(**kwargs)
     return True
@@ -220,13 +205,12 @@ class Notifications(object):
     def __init__(self, module, settings):
         self.module = module
         self.settings = settings
-        retry = AWSRetry.jittered_backoff()
-        self.sns = module.client("sns", retry_decorator=retry)
-        self.events = module.client("events", retry_decorator=retry)
-        self.sqs = module.client("sqs", retry_decorator=retry)
-        self.cloudwatch = module.client("cloudwatch", retry_decorator=retry)
-        self.functions = module.client("lambda", retry_decorator=retry) if settings["backend"] == "lambda" else None
-        self.kms = module.client("kms", retry_decorator=retry)
+        self.sns = aws_retries.client(module, "sns")
+        self.events = aws_retries.client(module, "events")
+        self.sqs = aws_retries.client(module, "sqs")
+        self.cloudwatch = aws_retries.client(module, "cloudwatch")
+        self.functions = aws_retries.client(module, "lambda") if settings["backend"] == "lambda" else None
+        self.kms = aws_retries.client(module, "kms")
         self.group = settings["group"]
         self.partition = settings["partition"]
         self.region = settings["region"]
@@ -285,7 +269,7 @@ class Notifications(object):
             else:
                 inventory.foreign.append(("rule", name))
         if inventory.account is None:
-            inventory.account = caller_account(self.module.client("sts", retry_decorator=AWSRetry.jittered_backoff()))
+            inventory.account = caller_account(aws_retries.client(self.module, "sts"))
         self._read_topics(inventory)
         if self.wants_own_key() or self.settings["state"] == "absent":
             alias = docs.topic_key_alias(self.group)
@@ -517,10 +501,10 @@ class Notifications(object):
             raise PlanError("kms_key: %s" % error)
         if not steps:
             return []
-        after = session_key.after_view(inventory.key, steps, KEY_DESCRIPTION, policy, tags, purge_tags)
+        after = session_key.after_view(inventory.key, steps, KEY_DESCRIPTION, policy, tags, purge_tags, alias)
         after = dict((key, after.get(key)) for key in ("description", "policy", "rotation", "tags"))
         creating = any(operation == "create_key" for operation, _request in steps)
-        request = {"steps": steps, "create": session_key.create_request(KEY_DESCRIPTION, policy, tags) if creating else None}
+        request = {"steps": steps, "create": session_key.create_request(KEY_DESCRIPTION, policy, tags, alias) if creating else None}
         return [Change("create" if creating else "update", "key", alias, before, after, request)]
 
     def _plan_topic(self, inventory, present):

@@ -104,7 +104,11 @@ def test_report_of_a_target_without_anything_and_only_one_component(ansible, mot
     assert run.returncode == 0 and run.writes == [], run.summary()
     lines = report_lines(run, "empty")
     assert "Office hours (scheduler backend, schedule group instance-scheduler): 0 schedules" in lines
-    assert lines[-1] == "Session Manager (instance profile SSMSessionInstanceRole): 0 instances attached"
+    assert lines[-3:] == [
+        "Session Manager (instance profile SSMSessionInstanceRole): 0 instances attached",
+        "",
+        "Session Manager reachability (instance profile SSMSessionInstanceRole): 0 of 0 instances reachable",
+    ], lines
 
     run = ansible.run_playbook("awsops.ssm.report", inventory=hosts, extra_vars={"awsops_ssm_components": ["session_manager"]})
     assert run.returncode == 0, run.summary()

@@ -239,7 +239,7 @@ class FakeModule:
     def __init__(self, clients):
         self.clients = clients
 
-    def client(self, service, retry_decorator=None):
+    def client(self, service, retry_decorator=None, config=None):
         return self.clients[service]
 
 

@@ -25,7 +25,7 @@ TOPIC_ARN = "arn:aws:sns:us-east-1:%s:instance-scheduler-notifications" % ACCOUN
 class FakeModule:
     check_mode = False
 
-    def client(self, service, retry_decorator=None):
+    def client(self, service, retry_decorator=None, config=None):
         return boto3.client(service, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
