@@ -14,6 +14,9 @@ import urllib.request
 
 from .aws_calls import parse_recording
 
+# moto's server, with SSM documents of DocumentFormat TEXT (Change Calendars) allowed: see moto_launcher.py.
+LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "moto_launcher.py")
+
 TEST_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -53,7 +56,7 @@ class MotoServer:
         env.update(self.env)
         with open(self.log, "ab") as log:
             self._process = subprocess.Popen(  # pylint: disable=consider-using-with
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+                [sys.executable, LAUNCHER, "-H", "127.0.0.1", "-p", str(self.port)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
