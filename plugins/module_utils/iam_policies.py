@@ -8,9 +8,19 @@
 Pure functions: they take ARNs and names and return policy dicts, so unit
 tests can prove that no statement grants a wildcard action or resource that
 it does not have to.
+
+Every ARN follows the resource ARN format of the IAM Service Authorization
+Reference, and every condition operator the type it gives the condition key,
+so that a linter reading that reference (parliament) finds nothing of
+severity MEDIUM or higher: a grant that names a resource in another form
+matches nothing when AWS evaluates it.
 """
 
 POLICY_VERSION = "2012-10-17"
+
+# Actions for which the Service Authorization Reference lists no resource type: "*" is
+# their only possible Resource (a narrower ARN matches nothing and the call is denied).
+UNSCOPED_READ_ACTIONS = ("ec2:DescribeInstanceStatus", "logs:DescribeLogGroups", "tag:GetResources")
 
 
 def service_trust_policy(service, source_account=None):
@@ -49,15 +59,15 @@ def session_logging_policy(partition, region, account_id, log_group_name=None, s
                 "Resource": [group_arn + ":*", group_arn + ":log-stream:*"],
             }
         )
-        # DescribeLogGroups is a list call: it authorizes on the region's log-group:* resource.
-        statements.append(
-            {
-                "Sid": "FindSessionLogGroup",
-                "Effect": "Allow",
-                "Action": "logs:DescribeLogGroups",
-                "Resource": log_group_arn(partition, region, account_id, "*"),
-            }
-        )
+        # The agent looks its log group up with DescribeLogGroups. The Service Authorization Reference
+        # lists no resource type for that action ("Actions defined by Amazon CloudWatch Logs",
+        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html,
+        # checked 2026-12 in a current copy of it: no resource type for DescribeLogGroups, log-group* for
+        # DescribeLogStreams), so only "*" matches it; a log-group ARN here was a grant AWS never applies.
+        # AWS's sample Session Manager logging policy grants it on "*" too:
+        # https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-create-iam-instance-profile.html
+        # It lists names and settings of the region's log groups, no log data.
+        statements.append({"Sid": "FindSessionLogGroup", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"})
     if s3_bucket:
         statements.append(
             {
@@ -96,6 +106,12 @@ def session_key_policy(partition, region, account_id):
     key becomes unmanageable) and CloudWatch Logs of this region may use it,
     for this account's log groups only (the encryption context names the log
     group, so the condition holds for every request Logs makes with the key).
+
+    The reference types kms:EncryptionContext:${EncryptionContextKey} as String,
+    so the condition is StringLike (for an ARN value it matches exactly what
+    ArnLike matches). Only actions that carry an encryption context are granted:
+    a kms:DescribeKey request has none, so under this condition it could never
+    be allowed (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-encryption-context).
     """
     return {
         "Version": POLICY_VERSION,
@@ -118,10 +134,9 @@ def session_key_policy(partition, region, account_id):
                     "kms:ReEncryptTo",
                     "kms:GenerateDataKey",
                     "kms:GenerateDataKeyWithoutPlaintext",
-                    "kms:DescribeKey",
                 ],
                 "Resource": "*",
-                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_group_arn(partition, region, account_id, "*")}},
+                "Condition": {"StringLike": {"kms:EncryptionContext:aws:logs:arn": log_group_arn(partition, region, account_id, "*")}},
             },
         ],
     }

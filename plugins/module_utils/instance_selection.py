@@ -16,12 +16,8 @@ An empty selection (no tags and no ids) selects nothing, so a caller can
 skip the EC2 call altogether.
 """
 
-import re
 
 CONSIDERED_STATES = ("pending", "running", "stopping", "stopped")
-INSTANCE_ID = re.compile(r"i-[0-9a-f]{8,17}")
-TAG_KEY_MAX = 128
-TAG_VALUE_MAX = 256
 # Instance ids sent in one filter of a follow-up read (such as
 # DescribeIamInstanceProfileAssociations); longer selections are read in chunks.
 FILTER_VALUES_MAX = 200
@@ -54,40 +50,6 @@ def selection_filters(target_tags=None, instance_ids=None, states=CONSIDERED_STA
         filters.append({"Name": "instance-id", "Values": sorted(set(instance_ids))})
     filters.extend(tag_filters(target_tags))
     return filters
-
-
-def check_target_tags(option, target_tags):
-    """Problems with a target_tags dict: strings (or lists of strings) of the lengths EC2 accepts."""
-    problems = []
-    if target_tags is None:
-        return problems
-    if not isinstance(target_tags, dict):
-        return ["%s: must be a dict of tag key: value (or list of values)" % option]
-    for key in sorted(target_tags, key=str):
-        value = target_tags[key]
-        if not isinstance(key, str) or not 1 <= len(key) <= TAG_KEY_MAX:
-            problems.append("%s: tag key %r is not a string of 1-%d characters" % (option, key, TAG_KEY_MAX))
-            continue
-        values = tag_values(value)
-        if isinstance(value, (list, tuple)) and not values:
-            problems.append("%s: tag %r has an empty list of values (give a value, a list of values, or '*' for any value)" % (option, key))
-        for item in values:
-            if not isinstance(item, str):
-                problems.append(
-                    "%s: value %r of tag %r is not a string (a string or a list of strings; quote numbers and booleans)" % (option, item, key)
-                )
-            elif len(item) > TAG_VALUE_MAX:
-                problems.append("%s: value of tag %r is longer than %d characters" % (option, key, TAG_VALUE_MAX))
-    return problems
-
-
-def check_instance_ids(option, instance_ids):
-    """Problems with a list of instance ids (i- and 8 or 17 hexadecimal digits)."""
-    return [
-        "%s: %r is not an instance id (i- followed by 8-17 hexadecimal digits, e.g. i-0123456789abcdef0)" % (option, instance_id)
-        for instance_id in instance_ids or []
-        if not isinstance(instance_id, str) or not INSTANCE_ID.fullmatch(instance_id)
-    ]
 
 
 def chunks(values, size=FILTER_VALUES_MAX):

@@ -36,6 +36,11 @@ from ansible_collections.awsops.ssm.plugins.module_utils.aws_cron import aws_day
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_cron import format_days_of_week
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_cron import parse_cron
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_cron import resolve_wall_time
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_tag_key
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_tag_value
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import parse_boolean
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import say
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import show
 
 ACTIONS = ("start", "stop")
 BACKENDS = ("scheduler", "lambda")
@@ -43,12 +48,6 @@ STATES = ("present", "absent")
 DOCUMENTS = {"start": "AWS-StartEC2Instance", "stop": "AWS-StopEC2Instance"}
 SCHEDULE_OPTIONS = ("name", "start", "stop", "weekdays", "timezone", "tag_key", "tag_value", "start_cron", "stop_cron", "enabled", "state")
 DEFAULTS = {"timezone": "UTC", "tag_key": "Schedule", "backend": "scheduler", "group": "instance-scheduler", "weekdays": "MON-FRI"}
-DEFAULT_OPTION_NAMES = {
-    "timezone": "instance_scheduler_timezone",
-    "tag_key": "instance_scheduler_tag_key",
-    "backend": "instance_scheduler_backend",
-    "group": "instance_scheduler_group",
-}
 # The Lambda handler acts up to this long after the local fire time (scheduler_lambda_handler.GATE_WINDOW).
 GATE_WINDOW_MINUTES = 15
 REPORT_DAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")  # rows of week_grid
@@ -66,9 +65,6 @@ _RULE_NAME = re.compile(r"[.\-_A-Za-z0-9]{1,64}")
 _FUNCTION_NAME = re.compile(r"[a-zA-Z0-9\-_]{1,64}")
 _MAX_CONCURRENCY = re.compile(r"[1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%")
 _MAX_ERRORS = re.compile(r"[1-9][0-9]*|0|[1-9][0-9]%|[0-9]%|100%")
-_TAG_KEY_PUNCTUATION = set("_.:/=-@ ")
-_TRUE = ("true", "yes", "on", "1")
-_FALSE = ("false", "no", "off", "0")
 _available_zones = []
 
 
@@ -78,11 +74,6 @@ class ScheduleError(ValueError):
     def __init__(self, problems):
         self.problems = list(problems)
         super(ScheduleError, self).__init__("; ".join(self.problems))
-
-
-def show(value):
-    """A value as the user wrote it, in double quotes for strings."""
-    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------- parsing
@@ -139,14 +130,6 @@ def shift_days(days, shift):
 
 def day_names(days):
     return [DAY_NAMES[day - 1] for day in sorted(days)]
-
-
-def parse_boolean(value):
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
-        return value.strip().lower() in _TRUE
-    raise ValueError("%s is not a boolean; expected true or false" % show(value))
 
 
 def load_zone(key):
@@ -206,19 +189,6 @@ def check_group_name(option, group, backend):
     return "%s: %s is not a schedule group name; expected 1-64 letters, digits, - _ or ." % (option, show(group))
 
 
-def check_tag_key(option, value):
-    if (isinstance(value, str) and 1 <= len(value) <= 128 and not value.lower().startswith("aws:")
-            and all(char.isalnum() or char in _TAG_KEY_PUNCTUATION for char in value)):
-        return None
-    return "%s: %s is not usable as a tag key; expected 1-128 letters, digits, spaces and _ . : / = - @, not starting with aws:" % (option, show(value))
-
-
-def check_tag_value(option, value):
-    if isinstance(value, str) and 1 <= len(value) <= 256:
-        return None
-    return "%s: %s is not usable as a tag value; expected a string of 1-256 characters" % (option, show(value))
-
-
 def check_rate_control(option, value, kind):
     """kind "max_concurrency" or "max_errors": the forms StartAutomationExecution accepts."""
     pattern = _MAX_CONCURRENCY if kind == "max_concurrency" else _MAX_ERRORS
@@ -232,46 +202,56 @@ def check_rate_control(option, value, kind):
 # ---------------------------------------------------------------- validation
 
 
-def validate_schedules(schedules, defaults=None, option="instance_scheduler_schedules"):
+def validate_schedules(schedules, defaults=None, option="schedules"):
     """Validate every schedule and return [Schedule], or raise one ScheduleError naming each bad option.
 
-    defaults: timezone, tag_key, backend, group (see DEFAULTS), and optionally
-    option_names, the options the defaults came from (DEFAULT_OPTION_NAMES).
+    defaults: timezone, tag_key, backend, group, weekdays (see DEFAULTS); a bad default is named by its key.
+    The modules and roles check their input with input_rules.check_input, which names every option as
+    the caller calls it; this is the short way for code that builds schedules from known-good values.
     """
     settings = dict(DEFAULTS)
     settings.update((key, value) for key, value in (defaults or {}).items() if value is not None)
-    option_names = dict(DEFAULT_OPTION_NAMES, **settings.pop("option_names", {}))
-    problems = _check_defaults(settings, option_names)
-    if not isinstance(schedules, list):
-        raise ScheduleError(problems + ["%s: expected a list of schedules, got %s" % (option, show(schedules))])
+    problems = _check_defaults(settings)
     if problems:
         raise ScheduleError(problems)
-    result = []
-    for index, raw in enumerate(schedules):
-        schedule, schedule_problems = _validate_schedule("%s[%d]" % (option, index), raw, settings)
-        problems.extend(schedule_problems)
-        result.append(schedule)
-    problems.extend(_duplicate_names(option, schedules))
+    result, problems = parse_schedules(schedules, settings, option)
     if problems:
         raise ScheduleError(problems)
     return result
 
 
-def _check_defaults(settings, option_names):
-    problems = []
+def _check_defaults(settings):
     if settings["backend"] not in BACKENDS:
-        return ["%s: %s is not a backend; expected scheduler or lambda" % (option_names["backend"], show(settings["backend"]))]
-    for problem in (
-        check_group_name(option_names["group"], settings["group"], settings["backend"]),
-        check_tag_key(option_names["tag_key"], settings["tag_key"]),
-    ):
-        if problem:
-            problems.append(problem)
+        return ["backend: %s is not a backend; expected scheduler or lambda" % show(settings["backend"])]
+    problems = [check_group_name("group", settings["group"], settings["backend"]), check_tag_key("tag_key", settings["tag_key"])]
     try:
         load_zone(settings["timezone"])
     except ValueError as error:
-        problems.append("%s: %s" % (option_names["timezone"], error))
-    return problems
+        problems.append("timezone: %s" % error)
+    return [problem for problem in problems if problem]
+
+
+def parse_schedules(schedules, settings, option):
+    """([Schedule], []) or (None, [problems]) for a schedule list whose defaults (settings) are valid.
+
+    option names the list in messages (``option[2].start``); None when the schedule's keys are
+    the caller's own options (a module that takes one schedule: ``start``).
+    """
+    if not isinstance(schedules, list):
+        return None, ["%s: expected a list of schedules, got %s" % (option, show(schedules))]
+    problems = []
+    result = []
+    for index, raw in enumerate(schedules):
+        schedule, schedule_problems = _validate_schedule("%s[%d]" % (option, index) if option else "", raw, settings)
+        problems.extend(schedule_problems)
+        result.append(schedule)
+    problems.extend(_duplicate_names(option, schedules))
+    return (None, problems) if problems else (result, [])
+
+
+def _at(path, key):
+    """The option path of a key of the schedule at path (the key alone for a module's own options)."""
+    return "%s.%s" % (path, key) if path else key
 
 
 def _duplicate_names(option, schedules):
@@ -295,44 +275,44 @@ def _given(raw, key):
 def _validate_schedule(path, raw, settings):
     """(Schedule or None, [problems]) for one schedule dict."""
     if not isinstance(raw, dict):
-        return None, ["%s: expected a dict with at least a name, got %s" % (path, show(raw))]
+        return None, [say(path, "expected a dict with at least a name, got %s" % show(raw))]
     problems = []
 
     def check(key, parse, value):
         try:
             return parse(value)
         except ValueError as error:
-            problems.append("%s.%s: %s" % (path, key, error))
+            problems.append("%s: %s" % (_at(path, key), error))
             return None
 
     unknown = sorted(set(raw) - set(SCHEDULE_OPTIONS))
     if unknown:
-        problems.append("%s: unknown option(s) %s; expected %s" % (path, ", ".join(unknown), ", ".join(SCHEDULE_OPTIONS)))
+        problems.append(say(path, "unknown option(s) %s; expected %s" % (", ".join(unknown), ", ".join(SCHEDULE_OPTIONS))))
     name = raw.get("name")
     if not isinstance(name, str) or not name:
-        problems.append("%s.name: required; expected a non-empty string" % path)
+        problems.append("%s: required; expected a non-empty string" % _at(path, "name"))
     else:
         reason = check_schedule_name(name, settings["backend"], settings["group"])
         if reason:
-            problems.append("%s.name: %s" % (path, reason))
+            problems.append("%s: %s" % (_at(path, "name"), reason))
     state = raw["state"] if _given(raw, "state") else "present"
     if state not in STATES:
-        problems.append("%s.state: %s is not a state; expected present or absent" % (path, show(state)))
+        problems.append("%s: %s is not a state; expected present or absent" % (_at(path, "state"), show(state)))
     enabled = check("enabled", parse_boolean, raw["enabled"]) if _given(raw, "enabled") else True
     zone = check("timezone", load_zone, raw["timezone"]) if _given(raw, "timezone") else load_zone(settings["timezone"])
     tag_key = raw["tag_key"] if _given(raw, "tag_key") else settings["tag_key"]
     tag_value = raw["tag_value"] if _given(raw, "tag_value") else name
     if isinstance(tag_value, (int, float)) and not isinstance(tag_value, bool):
         tag_value = str(tag_value)  # YAML reads tag_value: 1 as a number; the tag is its text
-    value_problem = check_tag_value(path + ".tag_value", tag_value) if _given(raw, "tag_value") or name else None  # no name: already reported
-    for problem in (check_tag_key(path + ".tag_key", tag_key), value_problem):
+    value_problem = check_tag_value(_at(path, "tag_value"), tag_value) if _given(raw, "tag_value") or name else None  # no name: already reported
+    for problem in (check_tag_key(_at(path, "tag_key"), tag_key), value_problem):
         if problem:
             problems.append(problem)
     times = {} if state == "absent" else _validate_times(path, raw, settings, zone, check, problems)
     if problems:
         return None, problems
     return Schedule(name=name, state=state, enabled=enabled, zone=zone, tag_key=tag_key, tag_value=tag_value,
-                    backend=settings["backend"], group=settings["group"], **times), []
+                    backend=settings["backend"], group=settings["group"], where=path, **times), []
 
 
 def _validate_times(path, raw, settings, zone, check, problems):
@@ -340,30 +320,30 @@ def _validate_times(path, raw, settings, zone, check, problems):
     simple = [key for key in ("start", "stop", "weekdays") if _given(raw, key)]
     crons = [key for key in ("start_cron", "stop_cron") if _given(raw, key)]
     if simple and crons:
-        problems.append("%s: %s cannot be combined with %s; use either start/stop/weekdays or start_cron/stop_cron" % (
-            path, "/".join(crons), "/".join(simple)))
+        problems.append(say(path, "%s cannot be combined with %s; use either start/stop/weekdays or start_cron/stop_cron" % (
+            "/".join(crons), "/".join(simple))))
         return {}
     if crons:
         parsed = dict((key, check(key, _parse_office_cron, raw[key])) for key in crons)
         if settings["backend"] == "lambda" and zone is not None and zone_offsets(zone, datetime.datetime.now(UTC), 731) != {datetime.timedelta(0)}:
-            problems.append("%s.%s: the lambda backend evaluates raw cron expressions in UTC (EventBridge rules know no time zone), and %s is not UTC; "
-                            "set timezone: UTC on this schedule, use start/stop/weekdays, or use the scheduler backend" % (path, crons[0], show(zone.key)))
+            problems.append("%s: the lambda backend evaluates raw cron expressions in UTC (EventBridge rules know no time zone), and %s is not UTC; "
+                            "set timezone: UTC on this schedule, use start/stop/weekdays, or use the scheduler backend" % (_at(path, crons[0]), show(zone.key)))
         return dict((key, cron.text if cron else None) for key, cron in parsed.items())
     if not (_given(raw, "start") or _given(raw, "stop")):
-        problems.append("%s: nothing to schedule; expected start and/or stop as %s, or start_cron and/or stop_cron" % (path, TIME_FORM))
+        problems.append(say(path, "nothing to schedule; expected start and/or stop as %s, or start_cron and/or stop_cron" % TIME_FORM))
         return {}
     start = check("start", parse_time, raw["start"]) if _given(raw, "start") else None
     stop = check("stop", parse_time, raw["stop"]) if _given(raw, "stop") else None
     weekdays = check("weekdays", parse_weekdays, raw["weekdays"] if _given(raw, "weekdays") else settings["weekdays"])
     if start is not None and start == stop:
-        problems.append("%s.stop: %s is also the start time; start and stop must differ" % (path, show(raw["stop"])))
+        problems.append("%s: %s is also the start time; start and stop must differ" % (_at(path, "stop"), show(raw["stop"])))
     elif settings["backend"] == "lambda" and zone is not None and weekdays:
         for hour_minute in (start, stop):
             try:
                 if hour_minute:
                     translate_to_utc(hour_minute[0], hour_minute[1], weekdays, zone)
             except ValueError as error:
-                problems.append("%s.timezone: %s" % (path, error))
+                problems.append("%s: %s" % (_at(path, "timezone"), error))
                 break
     return {"start": start, "stop": stop, "weekdays": weekdays}
 
@@ -427,8 +407,9 @@ class Schedule(object):
     """
 
     def __init__(self, name, zone, tag_key, tag_value, state="present", enabled=True, start=None, stop=None,
-                 weekdays=None, start_cron=None, stop_cron=None, backend="scheduler", group=DEFAULTS["group"]):
+                 weekdays=None, start_cron=None, stop_cron=None, backend="scheduler", group=DEFAULTS["group"], where=""):
         self.name = name
+        self.where = where  # the option path it was given at (schedules[2]), for messages about it
         self.zone = zone
         self.tag_key = tag_key
         self.tag_value = tag_value
@@ -442,6 +423,10 @@ class Schedule(object):
 
     def __repr__(self):
         return "Schedule(%r)" % self.name
+
+    def option(self, key):
+        """The option path of one of its keys, as the caller named the schedule (schedules[2].name)."""
+        return _at(self.where, key)
 
     @property
     def timezone(self):

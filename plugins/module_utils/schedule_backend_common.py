@@ -15,7 +15,7 @@ line in ``schedule_backends.BACKENDS``; the modules do not change.
 The interface (see ``ScheduleBackend``)::
 
     Backend.input_problems(schedules, settings) -> [str]  # classmethod, before any client or call;
-                                                          # "option: value is not ... (form)"
+                                                          # "schedule.option(key): value is not ... (form)"
     backend = Backend(module, settings)          # settings: see SETTINGS; may create its clients
     inventory = backend.read()         -> Inventory
     changes = backend.plan(inventory, schedules, exclusive, state) -> [Change]
@@ -67,6 +67,10 @@ SETTINGS = (
     "tags",  # dict, or None to leave tags alone
     "purge_tags",
 )
+
+# The role that starts the automations, by backend (ssm_scheduler_roles): the EventBridge Scheduler execution
+# role, or the Lambda function's role. The automation role must be named otherwise.
+INVOKER_ROLE_NAMES = {"scheduler": "SSMSchedulerInvokerRole", "lambda": "SSMSchedulerLambdaRole"}
 
 MANAGED_BY_TAG = "awsops:ssm:managed-by"
 MANAGED_BY_VALUE = "awsops.ssm"

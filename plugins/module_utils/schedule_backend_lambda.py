@@ -290,8 +290,8 @@ class LambdaBackend(ScheduleBackend):
         for schedule in schedules:
             if "." in schedule.name:
                 problems.append(
-                    "schedule %s: with the lambda backend a schedule name is letters, digits, - or _ (it names the function's permission "
-                    "statements, which cannot hold a dot)" % show(schedule.name)
+                    "%s: %s has a dot; with the lambda backend a schedule name is letters, digits, - or _ (it names the function's permission "
+                    "statements, which cannot hold a dot)" % (schedule.option("name"), show(schedule.name))
                 )
         return problems
 

@@ -6,8 +6,8 @@
 """The office-hours schedule backends by the value of the modules' ``backend`` option.
 
 A backend is a ``schedule_backend_common.ScheduleBackend`` subclass; adding
-one is an import and a line here (the modules look backends up by name and
-fail with "backend: NAME is not available yet" for a name missing here).
+one is an import and a line here (the modules and the input rules look
+backends up by name; input_rules refuses a name missing here).
 """
 
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_lambda import LambdaBackend
@@ -17,10 +17,3 @@ BACKENDS = {
     "scheduler": SchedulerBackend,
     "lambda": LambdaBackend,
 }
-
-
-def backend_problem(name):
-    """None when a backend class exists for name, else the message naming the option."""
-    if name in BACKENDS:
-        return None
-    return "backend: %s is not available yet; use backend: scheduler" % name

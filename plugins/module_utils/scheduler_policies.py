@@ -28,15 +28,19 @@ What each needs, and where it is documented:
   ``kms:CreateGrant`` on exactly those keys, only for AWS resources
   (``kms:GrantIsForAWSResource``):
   https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html
-* ``ssm:StartAutomationExecution`` authorizes on the *automation definition*
-  ``arn:PARTITION:ssm:REGION::automation-definition/NAME:VERSION``. For an
-  AWS-owned runbook the account field is empty and VERSION is the version
-  the call resolves to (a number, not ``$DEFAULT``) -- an AccessDenied for
-  ``...:ssm:ap-southeast-1::automation-definition/AWS-Disable...:1`` shows
-  both (https://github.com/aws-solutions/automated-security-response-on-aws/issues/29);
-  AWS's managed policies grant ``automation-definition/AWS-StartEC2Instance:*``.
-  So the version is the only wildcard:
-  https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html
+* ``ssm:StartAutomationExecution`` authorizes on the *automation definition*.
+  For an AWS-owned runbook AWS evaluates
+  ``arn:PARTITION:ssm:REGION::automation-definition/NAME:VERSION``, with an empty
+  account field and VERSION the version the call resolves to (a number, not
+  ``$DEFAULT``) -- an AccessDenied for
+  ``...:ssm:ap-southeast-1::automation-definition/AWS-Disable...:1`` shows both
+  (https://github.com/aws-solutions/automated-security-response-on-aws/issues/29).
+  The Service Authorization Reference writes the resource as
+  ``arn:${Partition}:ssm:${Region}:${Account}:automation-definition/${AutomationDefinitionName}:${VersionId}``
+  (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html#awssystemsmanager-resources-for-iam-policies),
+  so the grant puts ``*`` in the account field, which also matches the empty
+  account, and in the version: ``...:ssm:REGION:*:automation-definition/AWS-StartEC2Instance:*``.
+  The runbook's name and the region stay exact.
 * Whoever passes ``AutomationAssumeRole`` needs ``iam:PassRole`` on it; the
   condition ``iam:PassedToService = ssm.amazonaws.com`` keeps it for SSM
   ("Task 3: Configure user access to Automation"):
@@ -64,9 +68,15 @@ What each needs, and where it is documented:
   ``logs:CreateLogStream`` / ``logs:PutLogEvents`` on
   ``log-group:/aws/lambda/FUNCTION:*``.
 
-``instance_tag_keys`` optionally limits start/stop to instances that carry
-one of those tag keys (``aws:ResourceTag/KEY`` must exist). It cannot break
-the runbooks: they only act on instances that the tag target selected.
+``instance_tags`` (tag key -> values, the tags the region's schedules
+target) limits start/stop to instances whose tag has one of those values:
+one statement per key with ``StringEquals`` on ``aws:ResourceTag/KEY``
+(EC2 gives that key for ``ec2:StartInstances`` / ``ec2:StopInstances`` on the
+instance resource), so ``Service=prod`` is not covered when only
+``Service=test`` is scheduled. It cannot break the runbooks while it lists
+every schedule's tag: they only act on instances that the tag target
+selected, which carry that tag. ``{}`` (no schedule) allows no instance;
+``None`` (not known) every instance of the region.
 """
 
 from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import POLICY_VERSION
@@ -77,8 +87,7 @@ AUTOMATION_DOCUMENTS = ("AWS-StartEC2Instance", "AWS-StopEC2Instance")
 SSM_SERVICE = "ssm.amazonaws.com"
 SCHEDULER_SERVICE = "scheduler.amazonaws.com"
 LAMBDA_SERVICE = "lambda.amazonaws.com"
-# Actions that support no resource-level permissions, so "*" is their only possible Resource.
-UNSCOPED_READ_ACTIONS = ("ec2:DescribeInstanceStatus", "tag:GetResources")
+START_STOP_ACTIONS = ("ec2:StartInstances", "ec2:StopInstances")
 
 
 def role_arn(partition, account_id, name, path="/"):
@@ -86,8 +95,8 @@ def role_arn(partition, account_id, name, path="/"):
 
 
 def automation_definition_arns(partition, region):
-    """The two AWS-owned runbooks, any version (the call resolves $DEFAULT to a number)."""
-    return ["arn:%s:ssm:%s::automation-definition/%s:*" % (partition, region, document) for document in AUTOMATION_DOCUMENTS]
+    """The two AWS-owned runbooks, any version (the call resolves $DEFAULT to a number), any account (AWS's is empty)."""
+    return ["arn:%s:ssm:%s:*:automation-definition/%s:*" % (partition, region, document) for document in AUTOMATION_DOCUMENTS]
 
 
 def automation_executions_arn(partition, region, account_id):
@@ -137,23 +146,40 @@ def _tag_targets_statement():
     return {"Sid": "ResolveTagTargets", "Effect": "Allow", "Action": "tag:GetResources", "Resource": "*"}
 
 
-def automation_role_policy(partition, region, account_id, automation_role_arn, kms_key_arns=None, instance_tag_keys=None):
-    """What SSM Automation needs, as the automation role, to start and stop tagged instances in one region."""
-    instances = instances_arn(partition, region, account_id)
-    statements = []
-    if instance_tag_keys:
-        for index, key in enumerate(sorted(set(instance_tag_keys)), 1):
-            statements.append(
-                {
-                    "Sid": "StartStopTaggedInstances%d" % index,
-                    "Effect": "Allow",
-                    "Action": ["ec2:StartInstances", "ec2:StopInstances"],
-                    "Resource": instances,
-                    "Condition": {"Null": {"aws:ResourceTag/%s" % key: "false"}},
-                }
-            )
-    else:
-        statements.append({"Sid": "StartStopInstances", "Effect": "Allow", "Action": ["ec2:StartInstances", "ec2:StopInstances"], "Resource": instances})
+def scheduled_instance_tags(schedules):
+    """{tag key: sorted tag values} of the schedules that are present (validated office_hours.Schedule objects).
+
+    Disabled schedules count: they exist in AWS and may be enabled there.
+    """
+    tags = {}
+    for schedule in schedules:
+        if schedule.state != "absent":
+            tags.setdefault(schedule.tag_key, set()).add(schedule.tag_value)
+    return dict((key, sorted(values)) for key, values in sorted(tags.items()))
+
+
+def _start_stop_statements(instances, instance_tags):
+    if instance_tags is None:
+        return [{"Sid": "StartStopInstances", "Effect": "Allow", "Action": list(START_STOP_ACTIONS), "Resource": instances}]
+    # One statement per key: keys in one Condition would all have to match, statements are alternatives.
+    return [
+        {
+            "Sid": "StartStopScheduledInstances%d" % index,
+            "Effect": "Allow",
+            "Action": list(START_STOP_ACTIONS),
+            "Resource": instances,
+            "Condition": {"StringEquals": {"aws:ResourceTag/%s" % key: sorted(set(values))}},
+        }
+        for index, (key, values) in enumerate(sorted(instance_tags.items()), 1)
+    ]
+
+
+def automation_role_policy(partition, region, account_id, automation_role_arn, kms_key_arns=None, instance_tags=None):
+    """What SSM Automation needs, as the automation role, to start and stop the scheduled instances in one region.
+
+    instance_tags: {tag key: [values]} of the schedules ({} for none), or None for every instance of the region.
+    """
+    statements = _start_stop_statements(instances_arn(partition, region, account_id), instance_tags)
     statements.extend(
         [
             {"Sid": "ReadInstanceStatus", "Effect": "Allow", "Action": "ec2:DescribeInstanceStatus", "Resource": "*"},

@@ -18,7 +18,6 @@ so check mode and the real run share one prediction; apply_key() sends them.
 """
 
 import json
-import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
@@ -26,13 +25,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_p
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import INTERNAL_TAG_PREFIX
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import MANAGED_BY_TAG
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import MANAGED_BY_VALUE
 
-ALIAS = re.compile(r"alias/[a-zA-Z0-9/_-]{1,250}")
 POLICY_NAME = "default"  # the only key policy name KMS has
-DELETION_WINDOW_DAYS = (7, 30)
 
 
 class KMSErrorHandler(AWSErrorHandler):
@@ -41,29 +37,6 @@ class KMSErrorHandler(AWSErrorHandler):
     @classmethod
     def _is_missing(cls):
         return is_boto3_error_code("NotFoundException")
-
-
-# ---- input ----
-
-
-def alias_problem(option, value):
-    if not ALIAS.fullmatch(value) or value.startswith("alias/aws/"):
-        return "%s: %r is not a KMS alias name of your own (alias/NAME; letters, digits, / _ -; not alias/aws/...)" % (option, value)
-    return None
-
-
-def tag_problems(option, tags):
-    reserved = sorted(key for key in tags if key.startswith(INTERNAL_TAG_PREFIX) or key.startswith("aws:"))
-    if reserved:
-        return ["%s: %s are reserved tag keys (awsops:ssm:* and aws:* are set by this collection and AWS)" % (option, ", ".join(reserved))]
-    return []
-
-
-def deletion_window_problem(option, value):
-    low, high = DELETION_WINDOW_DAYS
-    if low <= value <= high:
-        return None
-    return "%s: %s is not a number of days from %d to %d" % (option, value, low, high)
 
 
 # ---- thin API wrappers: retries and "not found is None" in one place ----

@@ -22,7 +22,6 @@ reads back (and sees in a diff) is what they wrote.
 """
 
 import json
-import re
 
 DOCUMENT_NAME = "SSM-SessionManagerRunShell"
 DOCUMENT_TYPE = "Session"
@@ -30,13 +29,6 @@ DOCUMENT_FORMAT = "JSON"
 SCHEMA_VERSION = "1.0"
 SESSION_TYPE = "Standard_Stream"
 DESCRIPTION = "Document to hold regional settings for Session Manager"
-
-IDLE_TIMEOUT_RANGE = (1, 60)
-MAX_DURATION_RANGE = (1, 1440)
-
-# A Linux user name: useradd's rule widened to upper case and dots (directory
-# users), 1-32 characters, not starting with a digit, dot or hyphen.
-LINUX_USER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}")
 
 # (option name, input key, kind) in the order AWS documents the inputs.
 INPUTS = (
@@ -212,28 +204,3 @@ def with_unknown_inputs(desired, current):
     for key, value in extra.items():
         merged["inputs"][key] = value
     return merged
-
-
-def _minutes_problem(option, value, accepted):
-    low, high = accepted
-    if value is None or low <= value <= high:
-        return None
-    return "%s: %r is not a number of minutes from %d to %d (%d-%d)" % (option, value, low, high, low, high)
-
-
-def preference_problems(options):
-    """Problems with the preference options that need no other module_utils, each naming the option and the accepted form."""
-    problems = [
-        _minutes_problem("idle_session_timeout", options.get("idle_session_timeout"), IDLE_TIMEOUT_RANGE),
-    ]
-    max_problem = _minutes_problem("max_session_duration", options.get("max_session_duration"), MAX_DURATION_RANGE)
-    if max_problem:
-        problems.append(max_problem[:-1] + ", or omitted for no limit)")
-    user = options.get("run_as_default_user") or ""
-    if user and not LINUX_USER_NAME.fullmatch(user):
-        problems.append(
-            "run_as_default_user: %r is not a Linux user name (1-32 letters, digits, and _ . -, not starting with a digit, . or -)" % user
-        )
-    if options.get("run_as_enabled") and not user:
-        problems.append("run_as_enabled: true needs run_as_default_user (the OS user that sessions run as)")
-    return [problem for problem in problems if problem]

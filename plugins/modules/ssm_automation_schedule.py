@@ -88,9 +88,12 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: Roles for the scheduler backend
+- name: Roles for the scheduler backend, which may start and stop the instances tagged Schedule=office or Team=data
   awsops.ssm.ssm_scheduler_roles:
     backend: scheduler
+    instance_tags:
+      Schedule: office
+      Team: data
   register: scheduler_roles
 
 - name: Office hours in Seoul, Monday to Friday, for instances tagged Schedule=office
@@ -198,28 +201,21 @@ group:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import COMMON_ARGUMENT_SPEC
-from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import backend_problems
-from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import common_problems
+from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import COMMON_OPTIONS
+from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import checked_schedules
 from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import run_module
-from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import validate
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
 
 SCHEDULE_KEYS = ("name", "start", "stop", "weekdays", "timezone", "tag_key", "tag_value", "start_cron", "stop_cron", "enabled", "state")
-# validate_schedules names options as schedule[0].start; this module's options are top-level.
-PATH = "schedule"
+# input_rules field -> this module's option; the schedule's keys are options of their own (schedules: None)
+OPTIONS = dict(COMMON_OPTIONS, schedules=None)
 
 
-def input_problems(params):
-    """(schedules, problems): the schedule validated by office_hours, with messages naming this module's options."""
-    raw = dict((key, params[key]) for key in SCHEDULE_KEYS if params[key] is not None)
-    defaults = {
-        "backend": params["backend"],
-        "group": params["group"],
-        "option_names": {"backend": "backend", "group": "group", "timezone": "timezone", "tag_key": "tag_key"},
-    }
-    schedules, problems = validate([raw], defaults, PATH)
-    problems = [problem.replace(PATH + "[0].", "").replace(PATH + "[0]: ", "") for problem in problems]
-    problems.extend(common_problems(params, needs_roles=params["state"] == "present"))
-    return schedules, problems
+def input_values(params):
+    """The options as input_rules fields: the one schedule is made of this module's top-level options."""
+    values = options_of(params, COMMON_OPTIONS)
+    values["schedules"] = [dict((key, params[key]) for key in SCHEDULE_KEYS if params[key] is not None)]
+    return values
 
 
 def main():
@@ -238,10 +234,7 @@ def main():
     )
     argument_spec.update(COMMON_ARGUMENT_SPEC)
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    schedules, problems = input_problems(module.params)
-    problems.extend(backend_problems(module, schedules))
-    if problems:
-        module.fail_json(msg="; ".join(problems))
+    schedules = checked_schedules(module, input_values(module.params), OPTIONS)
     result = run_module(module, schedules, exclusive=False, state="present")
     result["schedule"] = result.pop("schedules")[0]
     module.exit_json(**result)

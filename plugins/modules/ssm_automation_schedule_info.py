@@ -150,10 +150,14 @@ schedules:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import partition_of
-from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import check_group_name
+from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import backend_settings
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backends import BACKENDS
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_report import report
+
+# input_rules field -> this module's option
+OPTIONS = {"backend": "backend", "group": "group", "report_count": "count"}
 
 
 def main():
@@ -164,24 +168,10 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
-    problems = [check_group_name("group", params["group"], params["backend"])]
-    if not 1 <= params["count"] <= 50:
-        problems.append("count: %d is not from 1 to 50" % params["count"])
-    problems = [problem for problem in problems if problem]
-    if problems:
-        module.fail_json(msg="; ".join(problems))
-    settings = dict(
-        group=params["group"],
-        region=module.region,
-        partition=partition_of(module.region),
-        automation_role_arn=None,
-        invoker_role_arn=None,
-        max_concurrency=None,
-        max_errors=None,
-        tags=None,
-        purge_tags=False,
-    )
-    backend = BACKENDS[params["backend"]](module, settings)
+    checked = check_input(options_of(params, OPTIONS), OPTIONS, region=module.region)
+    if checked.problems:
+        module.fail_json(msg="; ".join(checked.problems), problems=checked.problems)
+    backend = BACKENDS[params["backend"]](module, backend_settings(params["group"], module.region))
     try:
         inventory = backend.read()
     except AnsibleAWSError as error:

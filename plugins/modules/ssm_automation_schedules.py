@@ -80,9 +80,11 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: Roles for the scheduler backend
+- name: Roles for the scheduler backend, which may start and stop the instances these schedules target
   awsops.ssm.ssm_scheduler_roles:
     backend: scheduler
+    instance_tags:
+      Schedule: [office, seoul, night-batch, weekend-stop]
   register: scheduler_roles
 
 - name: Every schedule of this target
@@ -196,24 +198,19 @@ group:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import COMMON_ARGUMENT_SPEC
-from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import backend_problems
-from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import common_problems
+from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import COMMON_OPTIONS
+from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import checked_schedules
 from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import run_module
-from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import validate
+
+# input_rules field -> this module's option
+OPTIONS = dict(COMMON_OPTIONS, state="state", schedules="schedules", timezone="defaults.timezone", tag_key="defaults.tag_key")
 
 
-def input_problems(params):
-    """(schedules, problems): every schedule validated, messages naming schedules[i].option."""
-    defaults = dict(params["defaults"] or {})
-    defaults.update(
-        backend=params["backend"],
-        group=params["group"],
-        option_names={"backend": "backend", "group": "group", "timezone": "defaults.timezone", "tag_key": "defaults.tag_key"},
-    )
-    schedules, problems = validate(params["schedules"], defaults, "schedules")
-    needs_roles = params["state"] == "present" and any(isinstance(raw, dict) and raw.get("state", "present") != "absent" for raw in params["schedules"])
-    problems.extend(common_problems(params, needs_roles=needs_roles))
-    return schedules, problems
+def input_values(params):
+    """The options as input_rules fields (the schedules' defaults come from the defaults option)."""
+    values = dict((field, params[option]) for field, option in OPTIONS.items() if "." not in option)
+    values.update(timezone=params["defaults"]["timezone"], tag_key=params["defaults"]["tag_key"])
+    return values
 
 
 def main():
@@ -232,10 +229,7 @@ def main():
     )
     argument_spec.update(COMMON_ARGUMENT_SPEC)
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    schedules, problems = input_problems(module.params)
-    problems.extend(backend_problems(module, schedules))
-    if problems:
-        module.fail_json(msg="; ".join(problems))
+    schedules = checked_schedules(module, input_values(module.params), OPTIONS)
     module.exit_json(**run_module(module, schedules, exclusive=module.params["exclusive"], state=module.params["state"]))
 
 

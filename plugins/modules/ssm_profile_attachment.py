@@ -182,21 +182,19 @@ instances:
       action: attached
 """
 
-import re
-
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.awsops.ssm.plugins.module_utils.instance_selection import check_instance_ids
-from ansible_collections.awsops.ssm.plugins.module_utils.instance_selection import check_target_tags
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
 from ansible_collections.awsops.ssm.plugins.module_utils.instance_selection import chunks
 from ansible_collections.awsops.ssm.plugins.module_utils.instance_selection import instances_of
 from ansible_collections.awsops.ssm.plugins.module_utils.instance_selection import selection_filters
 
-PROFILE_NAME = re.compile(r"[\w+=,.@-]{1,128}")
-PROFILE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:instance-profile/(?:[!-~]+/)?(?P<name>[\w+=,.@-]{1,128})")
+# input_rules field -> this module's option
+OPTIONS = {"instance_profile": "instance_profile", "target_tags": "target_tags", "instance_ids": "instance_ids"}
 ACTIVE_ASSOCIATION_STATES = ["associating", "associated"]
 PROPAGATION_ERROR = "InvalidParameterValue:IamInstanceProfile"
 
@@ -280,16 +278,7 @@ def profile_spec(name_or_arn):
 
 def input_problems(params):
     """Every problem with the options, each naming the option and the accepted form."""
-    problems = []
-    profile = params["instance_profile"]
-    if not (PROFILE_NAME.fullmatch(profile) or PROFILE_ARN.fullmatch(profile)):
-        problems.append(
-            "instance_profile: %r is neither an instance profile name (1-128 letters, digits and +=,.@_-) "
-            "nor an instance profile ARN (arn:aws:iam::ACCOUNT:instance-profile/NAME)" % profile
-        )
-    problems.extend(check_target_tags("target_tags", params["target_tags"]))
-    problems.extend(check_instance_ids("instance_ids", params["instance_ids"]))
-    return problems
+    return check_input(options_of(params, OPTIONS), OPTIONS).problems
 
 
 def described(instance):

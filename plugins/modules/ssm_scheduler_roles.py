@@ -12,7 +12,8 @@ description:
   - Manages, in one run, the two IAM roles that office-hours start/stop needs in this region.
   - "The I(automation role) (O(automation_role_name)), trusted only by C(ssm.amazonaws.com) for this account
     (C(aws:SourceAccount)), which SSM Automation assumes to run C(AWS-StartEC2Instance) and C(AWS-StopEC2Instance):
-    C(ec2:StartInstances) and C(ec2:StopInstances) on the region's instances, C(ec2:DescribeInstanceStatus),
+    C(ec2:StartInstances) and C(ec2:StopInstances) on the region's instances (only those whose tag has one of the values
+    of O(instance_tags), when given), C(ec2:DescribeInstanceStatus),
     C(tag:GetResources) (tag targets), the child executions of a targeted run (C(ssm:StartAutomationExecution) on those two
     runbooks, C(ssm:GetAutomationExecution), C(iam:PassRole) on itself to C(ssm.amazonaws.com) only),
     and C(kms:CreateGrant) for AWS resources on exactly O(kms_key_arns) (starting an instance with encrypted EBS volumes)."
@@ -21,7 +22,9 @@ description:
     (C(tag:GetResources)). For C(scheduler) it is trusted by C(scheduler.amazonaws.com) for this account; for C(lambda) by
     C(lambda.amazonaws.com), and may also write the log streams of its own function's log group C(/aws/lambda/<function_name>).
   - Actions that support no resource-level permissions (C(ec2:DescribeInstanceStatus), C(tag:GetResources)) are the only
-    statements with C(Resource=*); no statement grants a wildcard action.
+    statements with C(Resource=*); no statement grants a wildcard action. Every ARN has the form the IAM Service Authorization
+    Reference gives its resource type; the runbooks are C(arn:aws:ssm:REGION:*:automation-definition/AWS-StartEC2Instance:*)
+    (AWS evaluates them with an empty account field, which C(*) matches, and the version the call resolves to).
   - "IAM is global and one account is often managed region by region. Each role records the regions that use it with the tag
     C(awsops:ssm:region:<region>) and holds one inline policy per region, C(awsops-ssm-scheduler-<region>).
     O(state=absent) removes this region's tag and policy, and deletes a role only when no region uses it any more and this
@@ -62,14 +65,19 @@ options:
     type: list
     elements: str
     default: []
-  instance_tag_keys:
+  instance_tags:
     description:
-      - When given, the automation role may start and stop only instances that carry one of these tag keys
-        (condition C(aws:ResourceTag/<key>) exists). Give the tag keys of every schedule of the region.
-      - Empty allows every instance of the region.
-    type: list
-    elements: str
-    default: []
+      - "The tags of the instances that the schedules of this region start and stop, as a dict of tag key to tag values
+        (a list, or one value), for example C({Service: [test, dev], Schedule: [office-hours]})."
+      - The automation role may then start and stop only instances whose tag has one of those values, with one statement
+        per key, with condition C(StringEquals) on C(aws:ResourceTag/<key>). An instance tagged C(Service=prod) is not covered
+        when only C(Service=test) is listed.
+      - List the tag of every present schedule of the region (the role C(awsops.ssm.instance_scheduler) builds this from
+        C(instance_scheduler_schedules) with the filter C(awsops.ssm.schedule_instance_tags)); an automation started for
+        an instance whose tag is not listed fails with AccessDenied. The policy is rewritten when the list changes.
+      - C({}) lets the role start and stop no instance (no schedule in this region).
+      - When omitted, the role may start and stop every instance of the region.
+    type: dict
   include_automation_role:
     description:
       - C(false) manages only the invoker role of O(backend) and leaves the automation role alone
@@ -91,9 +99,11 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: Roles for the EventBridge Scheduler backend
+- name: Roles for the EventBridge Scheduler backend, for instances tagged Service=test or Service=dev
   awsops.ssm.ssm_scheduler_roles:
     backend: scheduler
+    instance_tags:
+      Service: [test, dev]
     kms_key_arns:
       - arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9
     tags:
@@ -106,6 +116,8 @@ EXAMPLES = r"""
     start: "09:00"
     stop: "18:00"
     timezone: Europe/Berlin
+    tag_key: Service
+    tag_value: test
     automation_role_arn: "{{ scheduler_roles.automation_role_arn }}"
     invoker_role_arn: "{{ scheduler_roles.invoker_role_arn }}"
 
@@ -141,18 +153,16 @@ deleted:
   elements: str
 """
 
-import re
-
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.iam import validate_iam_identifiers
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import account_id_from_arn
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import caller_account_id
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import partition_of
-from ansible_collections.awsops.ssm.plugins.module_utils.input_checks import check_kms_key_arn
-from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import check_tag_key
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
+from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import INVOKER_ROLE_NAMES
 from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import automation_role_policy
 from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import automation_trust_policy
 from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import invoker_policy
@@ -163,35 +173,32 @@ from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies impo
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import SharedRole
 
 POLICY_PREFIX = "awsops-ssm-scheduler-"
-DEFAULT_INVOKER_ROLE_NAMES = {"scheduler": "SSMSchedulerInvokerRole", "lambda": "SSMSchedulerLambdaRole"}
+DEFAULT_INVOKER_ROLE_NAMES = INVOKER_ROLE_NAMES
 DESCRIPTIONS = {
     "automation": "Assumed by SSM Automation to start and stop office-hours EC2 instances (awsops.ssm)",
     "scheduler": "EventBridge Scheduler execution role that starts office-hours SSM automations (awsops.ssm)",
     "lambda": "Execution role of the office-hours Lambda function that starts SSM automations (awsops.ssm)",
 }
-FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+# input_rules field -> this module's option
+OPTIONS = dict(
+    (field, field) for field in ("backend", "automation_role_name", "invoker_role_name", "function_name", "kms_key_arns", "instance_tags", "tags")
+)
 
 
 def invoker_role_name(params):
     return params["invoker_role_name"] or DEFAULT_INVOKER_ROLE_NAMES[params["backend"]]
 
 
+def instance_tags(params):
+    """O(instance_tags) with every value a list (one value may be given alone), or None when omitted."""
+    if params["instance_tags"] is None:
+        return None
+    return dict((key, [values] if isinstance(values, str) else values) for key, values in params["instance_tags"].items())
+
+
 def input_problems(params):
     """Every problem with the options, each naming the option and the accepted form."""
-    problems = []
-    for option, name in (("automation_role_name", params["automation_role_name"]), ("invoker_role_name", invoker_role_name(params))):
-        problem = validate_iam_identifiers("role", name=name)
-        if problem:
-            problems.append("%s: %s" % (option, problem))
-    if params["automation_role_name"] == invoker_role_name(params):
-        problems.append("invoker_role_name: %r is also the automation role's name; the two roles must differ" % invoker_role_name(params))
-    for arn in params["kms_key_arns"]:
-        problems.append(check_kms_key_arn("kms_key_arns", arn))
-    for key in params["instance_tag_keys"]:
-        problems.append(check_tag_key("instance_tag_keys", key))
-    if not FUNCTION_NAME.fullmatch(params["function_name"]):
-        problems.append("function_name: %r is not a Lambda function name (1-64 letters, digits, - or _)" % params["function_name"])
-    return [problem for problem in problems if problem]
+    return check_input(options_of(params, OPTIONS), OPTIONS).problems
 
 
 def role_spec(name, description, policy_name, params, partition):
@@ -245,7 +252,7 @@ def run(module, iam):
         if "automation_role" in roles:
             roles["automation_role"].spec["trust_policy"] = automation_trust_policy(account_id)
             roles["automation_role"].spec["inline_policies"][policy_name] = automation_role_policy(
-                partition, region, account_id, automation_arn, kms_key_arns=params["kms_key_arns"], instance_tag_keys=params["instance_tag_keys"]
+                partition, region, account_id, automation_arn, kms_key_arns=params["kms_key_arns"], instance_tags=instance_tags(params)
             )
         invoker = roles["invoker_role"]
         if backend == "lambda":
@@ -276,7 +283,7 @@ def main():
         function_name=dict(type="str", default="instance-scheduler"),
         include_automation_role=dict(type="bool", default=True),
         kms_key_arns=dict(type="list", elements="str", default=[], no_log=False),
-        instance_tag_keys=dict(type="list", elements="str", default=[], no_log=False),
+        instance_tags=dict(type="dict"),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),

@@ -73,9 +73,9 @@ EXAMPLES = r"""
   register: session_key
 
 - name: Encrypt the session log group with it
-  amazon.aws.cloudwatchlogs_log_group:
-    log_group_name: /aws/ssm/sessions
-    kms_key_id: "{{ session_key.key_arn }}"
+  awsops.ssm.ssm_session_log_group:
+    name: /aws/ssm/sessions
+    kms_key_arn: "{{ session_key.key_arn }}"
 
 - name: Remove the alias and schedule the deletion of the key in 30 days
   awsops.ssm.ssm_session_key:
@@ -119,22 +119,23 @@ from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import accou
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import caller_account_id
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import partition_of
 from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import session_key_policy
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import KeyRefused
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import after_view
-from ansible_collections.awsops.ssm.plugins.module_utils.session_key import alias_problem
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import apply_steps
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import create_request
-from ansible_collections.awsops.ssm.plugins.module_utils.session_key import deletion_window_problem
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import plan_absent
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import plan_present
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import read_key
-from ansible_collections.awsops.ssm.plugins.module_utils.session_key import tag_problems
+
+
+# input_rules field -> this module's option
+OPTIONS = {"alias": "alias", "deletion_window_days": "deletion_window_days", "tags": "tags"}
 
 
 def input_problems(params):
-    problems = [alias_problem("alias", params["alias"]), deletion_window_problem("deletion_window_days", params["deletion_window_days"])]
-    problems.extend(tag_problems("tags", params["tags"]))
-    return [problem for problem in problems if problem]
+    return check_input(options_of(params, OPTIONS), OPTIONS).problems
 
 
 def result_for(state, steps, alias, created=None):

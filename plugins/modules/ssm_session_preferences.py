@@ -201,16 +201,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.awsops.ssm.plugins.module_utils.input_checks import check_kms_key_arn
-from ansible_collections.awsops.ssm.plugins.module_utils.input_checks import check_log_group_name
-from ansible_collections.awsops.ssm.plugins.module_utils.input_checks import check_s3_bucket_name
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
 from ansible_collections.awsops.ssm.plugins.module_utils.session_preferences import DOCUMENT_FORMAT
 from ansible_collections.awsops.ssm.plugins.module_utils.session_preferences import DOCUMENT_NAME
 from ansible_collections.awsops.ssm.plugins.module_utils.session_preferences import DOCUMENT_TYPE
 from ansible_collections.awsops.ssm.plugins.module_utils.session_preferences import build_preferences_content
 from ansible_collections.awsops.ssm.plugins.module_utils.session_preferences import content_differs
 from ansible_collections.awsops.ssm.plugins.module_utils.session_preferences import parse_content
-from ansible_collections.awsops.ssm.plugins.module_utils.session_preferences import preference_problems
 from ansible_collections.awsops.ssm.plugins.module_utils.session_preferences import preferences_from_content
 from ansible_collections.awsops.ssm.plugins.module_utils.session_preferences import serialize_content
 from ansible_collections.awsops.ssm.plugins.module_utils.session_preferences import with_unknown_inputs
@@ -223,6 +221,19 @@ RESOURCE_TYPE = "Document"
 WAIT_ATTEMPTS = 30
 WAIT_DELAY = 2
 
+# input_rules field -> this module's option
+OPTIONS = {
+    "log_group": "cloudwatch_log_group_name",
+    "s3_bucket": "s3_bucket_name",
+    "s3_key_prefix": "s3_key_prefix",
+    "kms_key_arn": "kms_key_id",
+    "run_as_user": "run_as_default_user",
+    "run_as_enabled": "run_as_enabled",
+    "idle_timeout": "idle_session_timeout",
+    "max_duration": "max_session_duration",
+    "shell_profile_linux": "shell_profile_linux",
+    "shell_profile_windows": "shell_profile_windows",
+}
 PREFERENCE_OPTIONS = (
     "cloudwatch_log_group_name",
     "cloudwatch_encryption_enabled",
@@ -437,16 +448,9 @@ def ensure_absent(module, client, document, current):
     return True, version, previous, False, version
 
 
-def input_problems(params):
+def input_problems(params, region=None):
     """Every problem with the options, each naming the option and the accepted form."""
-    problems = preference_problems(params)
-    if params["cloudwatch_log_group_name"]:
-        problems.append(check_log_group_name("cloudwatch_log_group_name", params["cloudwatch_log_group_name"]))
-    if params["s3_bucket_name"]:
-        problems.append(check_s3_bucket_name("s3_bucket_name", params["s3_bucket_name"]))
-    if params["kms_key_id"]:
-        problems.append(check_kms_key_arn("kms_key_id", params["kms_key_id"]))
-    return [problem for problem in problems if problem]
+    return check_input(options_of(params, OPTIONS), OPTIONS, region=region).problems
 
 
 def run(module, client, params):
@@ -488,9 +492,9 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
-    problems = input_problems(params)
+    problems = input_problems(params, module.region)
     if problems:
-        module.fail_json(msg="; ".join(problems))
+        module.fail_json(msg="; ".join(problems), problems=problems)
 
     client = module.client("ssm", retry_decorator=AWSRetry.jittered_backoff())
     try:

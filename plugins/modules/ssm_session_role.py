@@ -13,6 +13,7 @@ description:
     (default C(AmazonSSMManagedInstanceCore)), and an instance profile of the same name that holds it.
   - Adds a least-privilege inline policy for exactly the session logging destinations given
     (a CloudWatch Logs log group, an S3 bucket and prefix, a KMS key) and nothing when none is given.
+    Every ARN in it has the form the IAM Service Authorization Reference gives the action's resource type.
   - "IAM is global and one account is often managed region by region. Each region that uses the role records itself
     with the tag C(awsops:ssm:region:<region>) and owns one inline policy, C(awsops-ssm-session-logging-<region>).
     The tag's value is C(in-use-without-policy) while the region has no logging destination (and so no policy), which
@@ -63,7 +64,9 @@ options:
     description:
       - CloudWatch Logs log group (in this region) the instances write session logs to.
       - Grants C(logs:CreateLogStream), C(logs:DescribeLogStreams), C(logs:PutLogEvents) on that group
-        and C(logs:DescribeLogGroups) on the region's log groups.
+        and C(logs:DescribeLogGroups), with which the agent finds the group, on C(*) (the action has no resource-level
+        permissions, so IAM evaluates it on C(*) only, as the Service Authorization Reference and AWS's sample Session Manager
+        policy show).
     type: str
   s3_bucket:
     description:
@@ -173,9 +176,6 @@ role:
       type: dict
 """
 
-import re
-
-from ansible_collections.amazon.aws.plugins.module_utils.iam import validate_iam_identifiers
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
@@ -184,35 +184,30 @@ from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import calle
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import partition_of
 from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import service_trust_policy
 from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import session_logging_policy
-from ansible_collections.awsops.ssm.plugins.module_utils.input_checks import check_kms_key_arn
-from ansible_collections.awsops.ssm.plugins.module_utils.input_checks import check_log_group_name
-from ansible_collections.awsops.ssm.plugins.module_utils.input_checks import check_managed_policy
-from ansible_collections.awsops.ssm.plugins.module_utils.input_checks import check_s3_bucket_name
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import SharedRole
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import managed_policy_arn
 from ansible_collections.awsops.ssm.plugins.module_utils.shared_iam_role import regions_in
 
 LOGGING_POLICY_PREFIX = "awsops-ssm-session-logging-"
+# input_rules field -> this module's option
+OPTIONS = {
+    "role_name": "name",
+    "path": "path",
+    "managed_policies": "managed_policies",
+    "permissions_boundary": "permissions_boundary",
+    "log_group": "log_group_name",
+    "s3_bucket": "s3_bucket",
+    "s3_key_prefix": "s3_key_prefix",
+    "kms_key_arn": "kms_key_arn",
+    "tags": "tags",
+}
 
 
-def input_problems(params):
+def input_problems(params, region=None):
     """Every problem with the options, each naming the option and the accepted form."""
-    problems = []
-    name_problem = validate_iam_identifiers("role", name=params["name"], path=params["path"])
-    if name_problem:
-        option = "path" if "path" in name_problem else "name"
-        problems.append("%s: %s" % (option, name_problem))
-    for policy in params["managed_policies"] or []:
-        problems.append(check_managed_policy("managed_policies", policy))
-    if params["log_group_name"]:
-        problems.append(check_log_group_name("log_group_name", params["log_group_name"]))
-    if params["s3_bucket"]:
-        problems.append(check_s3_bucket_name("s3_bucket", params["s3_bucket"]))
-    if params["kms_key_arn"]:
-        problems.append(check_kms_key_arn("kms_key_arn", params["kms_key_arn"]))
-    if params["permissions_boundary"] and not re.fullmatch(r"arn:aws[a-z-]*:iam::(aws|\d{12}):policy/.+", params["permissions_boundary"]):
-        problems.append("permissions_boundary: %r is not a managed policy ARN (arn:aws:iam::ACCOUNT:policy/NAME) or empty" % params["permissions_boundary"])
-    return [problem for problem in problems if problem]
+    return check_input(options_of(params, OPTIONS), OPTIONS, region=region).problems
 
 
 def main():
@@ -233,9 +228,9 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
-    problems = input_problems(params)
+    problems = input_problems(params, module.region)
     if problems:
-        module.fail_json(msg="; ".join(problems))
+        module.fail_json(msg="; ".join(problems), problems=problems)
 
     region = module.region
     partition = partition_of(region)

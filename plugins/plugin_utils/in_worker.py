@@ -3,43 +3,82 @@
 # Copyright: Contributors to the awsops.ssm project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Run this collection's modules inside Ansible's worker process when the target is the controller.
+"""Run this collection's modules in a fork of Ansible's worker instead of a new Python, when that changes nothing.
 
-Every module task normally costs a new Python process that unpacks the
-module, imports ansible's module_utils and boto3, and exits (about 0.5 s on a
-2-core machine, more than the AWS calls of a no-op run). The playbooks of this
-collection run every task on the controller (connection local, the Python
-that runs Ansible), so the module can run in the worker that Ansible has
-already forked for the task: the same module code, the same arguments
-(module_defaults included), the same JSON result, parsed as Ansible parses a
-module's output. ansible.netcommon does the same for network modules
-(AnsibleModule._record_module_result exists for it).
+Every module task normally costs a new Python process that imports
+ansible's module_utils, boto3 and botocore before the module's first AWS
+call (about 0.5 s on a 2-core machine, more than the calls of a no-op run).
+The playbooks of this collection run every task on the controller
+(connection local, the Python that runs Ansible), so that process can be a
+fork of the worker Ansible already started for the task, which has boto3
+and botocore imported.
 
-The module runs in a separate process as usual when anything could make the
-two differ: another connection than local, become, async, a task
-environment, or an interpreter other than the one running Ansible (a
-different Python may have other boto3 versions). AWSOPS_SSM_IN_WORKER=false
+The action is ansible-core's own ``normal`` action: ansible-core builds the
+module's arguments (module_defaults, check mode, diff, no_log...), its
+AnsiballZ payload and its command, and parses what the module printed, as
+for any module. One step differs: when the command is the one that runs the
+payload with the Python running Ansible on the local connection
+(``/bin/sh -c '[VAR=value ...] PYTHON [AnsiballZ_x.py] && sleep 0'``), it
+runs in a forked child that first becomes what that new Python would be:
+the command's environment variables and working directory, stdin at end of
+file, stdout and stderr captured, default signal handlers, locale, warning
+filters and exit handlers, and none of Ansible's own modules or import
+hooks (the payload imports ansible's module_utils and the collections' code
+afresh from its own zip, as in a process). Only libraries outside Ansible
+(boto3, botocore, the standard library) stay imported. The child exits
+with the module, so nothing a module run leaves behind (module globals, log
+handlers) reaches the next loop item or task.
+
+Anything else runs as usual: another connection, become, async (its
+wrapper command), an interpreter other than the one running Ansible, a
+command or payload of another shape. If this Python cannot fork or
+ansible-core's payload is not the AnsiballZ wrapper this code knows, the
+modules run as processes and the run warns once. AWSOPS_SSM_IN_WORKER=false
 turns it off.
 """
 
-import contextlib
-import importlib
+import atexit
+import builtins
 import io
-import json
+import locale
 import os
+import shlex
+import signal
 import sys
+import tempfile
 import traceback
+import types
+import warnings
 
-from ansible.module_utils import basic
-from ansible.module_utils.common import warnings as module_warnings
-from ansible.module_utils.common.json import Direction
-from ansible.module_utils.common.json import get_module_encoder
 from ansible.module_utils.parsing.convert_bool import boolean
-from ansible.plugins.action import ActionBase
-from ansible.vars.clean import remove_internal_keys
+from ansible.plugins.action.normal import ActionModule as NormalAction
+from ansible.release import __version__ as ansible_version
+from ansible.utils.display import Display
 
-PROFILE = "legacy"  # the serialization profile of modules without metadata, as ours
+try:
+    # Imported here, these are imported once: ansible-playbook loads an action plugin before it forks
+    # the worker of each task, and the module runs forked from that worker find them imported.
+    import boto3  # noqa: F401 pylint: disable=unused-import
+    import botocore.session  # noqa: F401 pylint: disable=unused-import
+except ImportError:
+    pass  # the module reports it, as in a process
+
 SWITCH = "AWSOPS_SSM_IN_WORKER"
+# The line ansible-core's AnsiballZ wrapper starts with, in 2.19 to 2.21 (ansible/_internal/_ansiballz/_wrapper.py).
+PAYLOAD_MARK = b"\n_ANSIBALLZ_WRAPPER = True\n"
+SHELL_TAIL = " && sleep 0"  # what _low_level_execute_command appends to every command on the default shell
+# The packages the payload brings in its own zip: the child forgets the worker's copies of them.
+PAYLOAD_PACKAGES = ("ansible", "ansible_collections")
+# CPython's warning filters at startup when no -W option or PYTHONWARNINGS is given.
+DEFAULT_WARNING_FILTERS = (
+    ("default", DeprecationWarning, "__main__"),
+    ("ignore", DeprecationWarning, None),
+    ("ignore", PendingDeprecationWarning, None),
+    ("ignore", ImportWarning, None),
+    ("ignore", ResourceWarning, None),
+)
+
+display = Display()
 
 
 def same_python(interpreter):
@@ -54,59 +93,235 @@ def same_python(interpreter):
         return False
 
 
-class InWorkerAction(ActionBase):
-    """The action of a module of this collection: in the worker when that changes nothing, else as usual."""
+class ModuleCommand:
+    """A module run the worker can fork for: environment, script (path or text), as the shell would run it."""
+
+    def __init__(self, environment, interpreter, script_path, script):
+        self.environment = environment
+        self.interpreter = interpreter
+        self.script_path = script_path
+        self.script = script
+
+
+def _shell_words(text, assignments=False):
+    """The words of a command line of plain and quoted words, or None when the shell would see more in it.
+
+    assignments: the line may start with VAR=value words (the environment of the command).
+    """
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return None
+    # Rebuilt as ansible-core writes commands (shlex.quote, VAR=quoted-value): equal only when no
+    # operator, expansion or substitution is left unquoted in the text.
+    rebuilt = []
+    for word in words:
+        name, equals, value = word.partition("=")
+        if assignments and equals and name.isidentifier():
+            rebuilt.append("%s=%s" % (name, shlex.quote(value)))
+        else:
+            assignments = False
+            rebuilt.append(shlex.quote(word))
+    return words if " ".join(rebuilt) == text else None
+
+
+def parse_module_command(cmd, in_data):
+    """The ModuleCommand of cmd when it runs a module payload with this Python; else None (run it as usual)."""
+    outer = _shell_words(cmd) if isinstance(cmd, str) else None
+    if not outer or len(outer) != 3 or outer[1] != "-c":
+        return None
+    inner = outer[2]
+    if inner.endswith(SHELL_TAIL):
+        inner = inner[: -len(SHELL_TAIL)]
+    words = _shell_words(inner, assignments=True)
+    if not words:
+        return None
+    environment = {}
+    while words and "=" in words[0] and words[0].partition("=")[0].isidentifier():
+        name, _equals, value = words.pop(0).partition("=")
+        environment[name] = value
+    if not words or not same_python(words[0]):
+        return None
+    if len(words) == 1 and isinstance(in_data, bytes):  # pipelining: the payload on stdin
+        return ModuleCommand(environment, words[0], None, in_data)
+    if len(words) == 2 and in_data is None and os.path.isfile(words[1]):
+        with open(words[1], "rb") as payload:
+            return ModuleCommand(environment, words[0], words[1], payload.read())
+    return None
+
+
+def _from_ansible(hook):
+    """Whether an import hook belongs to Ansible (its collection loader, its vendored six)."""
+    module = getattr(hook, "__module__", None) or type(hook).__module__
+    return str(module).split(".", 1)[0] in PAYLOAD_PACKAGES
+
+
+def _become_a_new_python(command, cwd, stdout_fd, stderr_fd):
+    """In the forked child: the state `PYTHON script` would start in, as far as a module can tell."""
+    read_end, write_end = os.pipe()
+    os.close(write_end)
+    os.dup2(read_end, 0)
+    os.close(read_end)
+    os.dup2(stdout_fd, 1)
+    os.dup2(stderr_fd, 2)
+    encoding = "utf-8" if sys.flags.utf8_mode else locale.getpreferredencoding(False)
+    sys.stdin = sys.__stdin__ = io.open(0, "r", encoding=encoding, closefd=False)
+    sys.stdout = sys.__stdout__ = io.open(1, "w", encoding=encoding, closefd=False)
+    sys.stderr = sys.__stderr__ = io.open(2, "w", encoding=encoding, errors="backslashreplace", closefd=False, buffering=1)
+    os.environ.update(command.environment)
+    sys.executable = os.path.abspath(command.interpreter)  # the path it was started by, as Python reports it
+    if cwd:
+        os.chdir(cwd)
+    for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGALRM, signal.SIGCHLD, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    try:
+        locale.setlocale(locale.LC_ALL, "C")
+        locale.setlocale(locale.LC_CTYPE, "")
+    except locale.Error:
+        pass
+    if not sys.warnoptions:
+        warnings.resetwarnings()
+        for action, category, module in reversed(DEFAULT_WARNING_FILTERS):
+            warnings.filterwarnings(action, category=category, module=module or "")
+    atexit._clear()  # pylint: disable=protected-access
+    for name in [name for name in sys.modules if name.split(".", 1)[0] in PAYLOAD_PACKAGES]:
+        del sys.modules[name]
+    sys.meta_path[:] = [finder for finder in sys.meta_path if not _from_ansible(finder)]
+    sys.path_hooks[:] = [hook for hook in sys.path_hooks if not _from_ansible(hook)]
+    sys.path_importer_cache.clear()
+    if command.script_path:
+        sys.argv = [command.script_path]
+        first_path = os.path.dirname(os.path.realpath(command.script_path))
+    else:
+        sys.argv = [""]
+        first_path = ""
+    if sys.path and not getattr(sys.flags, "safe_path", False):
+        sys.path[0] = first_path
+    main = types.ModuleType("__main__")
+    main.__builtins__ = builtins
+    if command.script_path:
+        main.__file__ = command.script_path
+    sys.modules["__main__"] = main
+    return main
+
+
+def _exit_code(exit_request):
+    """The exit status Python gives for a SystemExit."""
+    code = exit_request.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _run_child(command, cwd, stdout_fd, stderr_fd, started_fd):
+    """The forked child: becomes a new Python, tells the worker so, runs the payload as __main__, and exits."""
+    main = _become_a_new_python(command, cwd, stdout_fd, stderr_fd)
+    code = compile(command.script, command.script_path or "<stdin>", "exec")
+    os.write(started_fd, b"1")
+    os.close(started_fd)
+    try:
+        exec(code, main.__dict__)  # pylint: disable=exec-used
+        status = 0
+    except SystemExit as exit_request:
+        status = _exit_code(exit_request)
+    except BaseException:  # pylint: disable=broad-except
+        traceback.print_exc()  # as Python reports an uncaught exception, with status 1
+        status = 1
+    atexit._run_exitfuncs()  # pylint: disable=protected-access
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    return status
+
+
+def run_forked(command, cwd):
+    """(rc, stdout, stderr) of the module run in a forked child, as the local connection returns them; None if it never started."""
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        started_read, started_write = os.pipe()
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()  # nothing buffered in the worker is written again by the child
+        with warnings.catch_warnings():
+            # Python 3.12+ warns when a process with threads forks (the worker has the queue feeder thread
+            # that sends results to ansible-playbook): the child runs only the module's code, in its one thread.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child, which never returns
+            status = 1
+            try:
+                os.close(started_read)
+                status = _run_child(command, cwd, stdout.fileno(), stderr.fileno(), started_write)
+            finally:
+                os._exit(status)  # pylint: disable=protected-access
+        os.close(started_write)
+        try:
+            with os.fdopen(started_read, "rb") as started:
+                began = started.read(1) == b"1"
+            _pid, wait_status = os.waitpid(pid, 0)
+        except BaseException:  # a task timeout or an interrupt in the worker: the module stops with it
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise
+        if not began:
+            return None
+        rc = os.waitstatus_to_exitcode(wait_status)
+        if rc < 0:
+            rc = 128 - rc  # how /bin/sh reports a command killed by a signal
+        stdout.seek(0)
+        stderr.seek(0)
+        return rc, stdout.read(), stderr.read()
+
+
+def worker_can_fork():
+    """None when modules can run in a fork of this worker, else why not."""
+    if not hasattr(os, "fork") or not hasattr(os, "waitstatus_to_exitcode"):
+        return "this Python cannot fork (os.fork)"
+    return None
+
+
+class InWorkerAction(NormalAction):
+    """ansible-core's normal action, whose module runs in a fork of the worker when that changes nothing."""
 
     def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        del tmp
-        if self._in_worker_possible(task_vars):
-            result.update(self._execute_in_worker(task_vars))
-        else:
-            result.update(self._execute_module(task_vars=task_vars))
-        return result
+        connection = self._connection
+        if not boolean(os.environ.get(SWITCH, "true"), strict=False) or connection.transport != "local":
+            return super().run(tmp, task_vars)
+        unable = worker_can_fork()
+        if unable:
+            self._process_instead(unable)
+            return super().run(tmp, task_vars)
+        exec_command = connection.exec_command
+        own_attribute = vars(connection).get("exec_command")
 
-    def _in_worker_possible(self, task_vars):
-        if not boolean(os.environ.get(SWITCH, "true"), strict=False):
-            return False
-        if self._connection.transport != "local" or self._play_context.become or self._task.async_val:
-            return False
-        if any(self._task.environment or []):  # a list of dicts (empty ones when no play, block or task sets one)
-            return False
-        interpreter = task_vars.get("ansible_python_interpreter")
-        if interpreter is None:
-            return False
-        try:
-            interpreter = self._templar.template(interpreter)
-        except Exception:  # pylint: disable=broad-except
-            return False
-        return same_python(interpreter)
+        def exec_in_fork(cmd, in_data=None, sudoable=True):
+            command = parse_module_command(cmd, in_data)
+            if command is not None and PAYLOAD_MARK not in command.script[:4096]:
+                self._process_instead("ansible-core %s builds module payloads this module runner does not know" % ansible_version)
+                command = None
+            if command is not None:
+                display.vvv("EXEC in a fork of this worker (awsops.ssm module runner): %s" % cmd, host=self._play_context.remote_addr)
+                result = run_forked(command, getattr(connection, "cwd", None))
+                if result is not None:
+                    return result
+                self._process_instead("the forked module run could not start")
+            return exec_command(cmd, in_data=in_data, sudoable=sudoable)
 
-    def _execute_in_worker(self, task_vars):
-        module_name = self._task.resolved_action or self._task.action
-        module_args = dict(self._task.args)
-        self._update_module_args(module_name, module_args, task_vars)
-        namespace, collection, name = module_name.split(".")
-        encoder = get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE)
-        # What AnsiballZ hands the module: its arguments and their serialization profile.
-        basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": module_args}, cls=encoder).encode()
-        basic._ANSIBLE_PROFILE = PROFILE
-        # A loop runs its items in one worker: warnings of one item are not the next one's.
-        module_warnings._global_warnings.clear()  # pylint: disable=protected-access
-        module_warnings._global_deprecations.clear()  # pylint: disable=protected-access
-        output = io.StringIO()
+        connection.exec_command = exec_in_fork
         try:
-            module = importlib.import_module("ansible_collections.%s.%s.plugins.modules.%s" % (namespace, collection, name))
-            with contextlib.redirect_stdout(output):
-                module.main()
-        except SystemExit:
-            pass  # exit_json and fail_json end the module with sys.exit, after writing the result
-        except Exception as error:  # pylint: disable=broad-except
-            return {"failed": True, "msg": "MODULE FAILURE: %s: %s" % (type(error).__name__, error), "exception": traceback.format_exc()}
+            return super().run(tmp, task_vars)
         finally:
-            basic._ANSIBLE_ARGS = None
-        self._used_interpreter = sys.executable
-        data = self._parse_returned_data({"rc": 0, "stdout": output.getvalue(), "stderr": ""}, PROFILE)
-        remove_internal_keys(data)
-        return data
+            if own_attribute is None:
+                del connection.exec_command  # the connection's own method again
+            else:
+                connection.exec_command = own_attribute
+
+    @staticmethod
+    def _process_instead(reason):
+        # ansible-playbook shows a warning once however many workers send it.
+        display.warning("awsops.ssm runs its modules as separate processes (%s; %s=false avoids this warning)." % (reason, SWITCH))

@@ -21,7 +21,8 @@ import yaml
 
 HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HARNESS_DIR))
-COLLECTIONS_PATH = os.path.join(REPO_ROOT, "build", "collections")
+# build/collections (tools/setup.sh), or a matrix entry's build/matrix/<name>/collections (make ... MATRIX=<name>).
+COLLECTIONS_PATH = os.environ.get("AWSOPS_TEST_COLLECTIONS") or os.path.join(REPO_ROOT, "build", "collections")
 
 
 @dataclass
@@ -77,7 +78,7 @@ class PlaybookRun:
 
 
 class AnsibleRunner:
-    """Runs playbooks with the collection and amazon.aws from build/collections."""
+    """Runs playbooks with the collection and amazon.aws from COLLECTIONS_PATH."""
 
     def __init__(self, moto, workdir, region="us-east-1"):
         self.moto = moto

@@ -7,7 +7,10 @@
 
 Stages run one by one (prepare, converge, idempotence, verify, and cleanup)
 so that the recording of the idempotence stage alone can be checked for
-write calls.
+write calls. Molecule keeps its state under ANSIBLE_HOME, here in
+build/molecule like everything the scenarios' Ansible writes
+(extensions/molecule/config.yml), and HOME is a directory of the test's own,
+so that the test can check nothing was written there.
 """
 
 import os
@@ -18,14 +21,18 @@ from .ansible_run import COLLECTIONS_PATH
 from .ansible_run import REPO_ROOT
 
 
-def molecule_env(moto, workdir):
+MOLECULE_ANSIBLE_HOME = os.path.join(REPO_ROOT, "build", "molecule", "ansible")
+
+
+def molecule_env(moto, home):
     env = dict(os.environ)
     env.update(
         {
+            "HOME": str(home),
+            "ANSIBLE_HOME": MOLECULE_ANSIBLE_HOME,
             "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS_PATH,
             "ANSIBLE_NOCOLOR": "true",
             "NO_COLOR": "1",
-            "ANSIBLE_LOCAL_TEMP": os.path.join(str(workdir), "ansible-tmp"),
             "AWSOPS_TEST_ENDPOINT": moto.url,
             "AWSOPS_TEST_PYTHON": sys.executable,
             "AWS_ACCESS_KEY_ID": "testing",

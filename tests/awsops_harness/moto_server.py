@@ -14,7 +14,7 @@ import urllib.request
 
 from .aws_calls import parse_recording
 
-# moto's server, with SSM documents of DocumentFormat TEXT (Change Calendars) allowed: see moto_launcher.py.
+# moto's server with two gaps filled as AWS behaves (TEXT documents, one IAM error): see moto_launcher.py.
 LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "moto_launcher.py")
 
 TEST_CREDENTIALS = {

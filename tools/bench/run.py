@@ -14,7 +14,7 @@ default 1,10,100) and a Session Manager target of 50 tagged instances:
   noop          the same run again (nothing to change)
   check_after   `--check` after the converge
 
-For each: wall time of ansible-playbook (median of BENCH_REPEAT runs, default
+For each: wall time and CPU time (its own and its children's: the modules) of ansible-playbook (median of BENCH_REPEAT runs, default
 3; the two systems' repetitions alternate, so both see the same load of the
 machine), module invocations, AWS calls by operation and by task, write calls,
 changed per task and in total (counting rules in tools/bench/costs.py).
@@ -23,8 +23,14 @@ the targets of GitHub issue 6 with PASS/FAIL, and writes
 build/bench/results.json. Exits 1 when a playbook run fails, not when a
 target is missed (timings depend on the machine).
 
+The system "process" is the collection with its module runner off
+(AWSOPS_SSM_IN_WORKER=false: every module a new Python), so the run also
+prints the module runner's table: collection (modules in a fork of the
+worker) beside process.
+
 Environment: BENCH_SIZES=1,10  BENCH_REPEAT=1  BENCH_BACKEND=lambda|scheduler
-(default lambda when the collection has it)  BENCH_SESSION_INSTANCES=50 (0 skips that target).
+(default lambda when the collection has it)  BENCH_SESSION_INSTANCES=50 (0 skips that target)
+BENCH_SYSTEMS=collection,process,baseline (the default; any of them).
 """
 
 import datetime
@@ -32,6 +38,7 @@ import io
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -70,7 +77,8 @@ PHASES = (
     ("noop", "no-op rerun"),
     ("check_after", "--check after converge"),
 )
-SYSTEMS = ("collection", "baseline")
+SYSTEMS = ("collection", "process", "baseline")
+SYSTEM_ENV = {"process": {"AWSOPS_SSM_IN_WORKER": "false"}}  # the collection, every module as a new Python
 ZONES = ("Asia/Seoul", "America/New_York")
 WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 SESSION_TAG = {"Bench": "ssm"}
@@ -199,9 +207,11 @@ class RunFailed(Exception):
 class Bench:
     """Runs playbooks against one local endpoint (one per system) and measures them."""
 
-    def __init__(self, server, workdir):
+    def __init__(self, server, workdir, env=None):
         self.server = server
         self.workdir = workdir
+        self.env = dict(env or {})
+        self.cpu_seconds = None
         self.runner = AnsibleRunner(server, workdir, region=REGION)
         self.count = 0
 
@@ -236,9 +246,14 @@ class Bench:
                 "AWSOPS_BENCH_TIMES_FILE": times_file,
             }
         )
+        env.update(self.env)
         self.server.reset_recording()
         launched, started = time.time(), time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=self.workdir, check=False)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU of ansible-playbook and every process it started (modules); the moto servers are not counted.
+        self.cpu_seconds = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 3)
         wall, finished = time.perf_counter() - started, time.time()
         tasks = []
         if os.path.exists(results_file):
@@ -309,6 +324,7 @@ class Bench:
             raise RunFailed("%s%s failed (rc=%s):\n%s" % (playbook, " --check" if check else "", run.returncode, run.output[-5000:]))
         summary = summarize(run, recording)
         summary["seconds_by_task"] = seconds
+        summary["cpu_seconds"] = self.cpu_seconds
         return round(wall, 3), summary
 
 
@@ -317,6 +333,7 @@ def phase_result(walls, summaries):
     result = dict(summaries[-1])
     result["wall_seconds"] = statistics.median(walls)
     result["wall_runs"] = walls
+    result["cpu_seconds"] = statistics.median(s["cpu_seconds"] for s in summaries)
     result["repeatable"] = all(s["api_calls"] == summaries[0]["api_calls"] and s["changed_total"] == summaries[0]["changed_total"] for s in summaries)
     return result
 
@@ -399,6 +416,7 @@ def fmt(value):
 
 METRICS = (
     ("wall s (median)", "wall_seconds"),
+    ("CPU s (median)", "cpu_seconds"),
     ("module invocations", "module_invocations"),
     ("API calls", "api_calls"),
     ("write calls", "write_calls"),
@@ -440,27 +458,29 @@ def print_case(case, results):
             print("     %6.2f %4d  %s%s" % (spent, sum(operations.values()), task, (": " + detail) if detail else ""))
 
 
-def markdown_table(report):
-    """The README table: per case and phase, collection / baseline (ratio of the wall times)."""
+def markdown_table(report, left="collection", right="baseline", title="collection / baseline"):
+    """A README table: per case and phase, system left / system right (ratio of the wall times)."""
     lines = [
-        "| target | run | wall s: collection / baseline (ratio) | module invocations | API calls | write calls | changed |",
-        "|---|---|---|---|---|---|---|",
+        "| target | run | wall s: %s (ratio) | CPU s: %s | module invocations | API calls | write calls | changed |" % (title, title),
+        "|---|---|---|---|---|---|---|---|",
     ]
     titles = dict(PHASES)
     for record in report["cases"]:
-        ours, theirs = record["systems"].get("collection"), record["systems"].get("baseline")
+        ours, theirs = record["systems"].get(left), record["systems"].get(right)
         if not ours or not theirs:
             continue
         for phase, _title in PHASES:
             a, b = ours["phases"][phase], theirs["phases"][phase]
             lines.append(
-                "| %s | %s | %.1f / %.1f (%.2f) | %s | %s | %s | %s |"
+                "| %s | %s | %.1f / %.1f (%.2f) | %.1f / %.1f | %s | %s | %s | %s |"
                 % (
                     record["case"],
                     titles[phase],
                     a["wall_seconds"],
                     b["wall_seconds"],
                     ratio(a["wall_seconds"], b["wall_seconds"]) or 0,
+                    a["cpu_seconds"],
+                    b["cpu_seconds"],
                     "%s / %s" % (a["module_invocations"], b["module_invocations"]),
                     "%s / %s" % (a["api_calls"], b["api_calls"]),
                     "%s / %s" % (a["write_calls"], b["write_calls"]),
@@ -468,6 +488,11 @@ def markdown_table(report):
                 )
             )
     return "\n".join(lines) + "\n"
+
+
+def runner_table(report):
+    """The module runner's table: the collection with its modules in a fork of the worker / as processes."""
+    return markdown_table(report, "collection", "process", "fork / process")
 
 
 def environment_facts(backend, sizes, repeat):
@@ -508,6 +533,9 @@ def available_backends():
 
 
 def main():
+    systems = [name.strip() for name in os.environ.get("BENCH_SYSTEMS", ",".join(SYSTEMS)).split(",") if name.strip()]
+    if not systems or set(systems) - set(SYSTEMS):
+        sys.exit("BENCH_SYSTEMS: a list of %s" % ", ".join(SYSTEMS))
     sizes = env_list("BENCH_SIZES", (1, 10, 100))
     repeat = max(1, env_int("BENCH_REPEAT", 3))
     instances = env_int("BENCH_SESSION_INSTANCES", 50)
@@ -528,7 +556,7 @@ def main():
             "title": "site, N = %d schedules (collection backend: %s)" % (n, backend),
             "n": n,
             "instances": 0,
-            "systems": {"collection": collection_site, "baseline": baseline_site},
+            "systems": {"collection": collection_site, "process": collection_site, "baseline": baseline_site},
         }
         for n in sizes
     ]
@@ -539,7 +567,7 @@ def main():
                 "title": "Session Manager target: role, profile and attachment to %d tagged instances" % instances,
                 "n": None,
                 "instances": instances,
-                "systems": {"collection": collection_session, "baseline": baseline_session},
+                "systems": {"collection": collection_session, "process": collection_session, "baseline": baseline_session},
             }
         )
 
@@ -549,16 +577,16 @@ def main():
     failures = []
     began = time.monotonic()
     try:
-        for system in SYSTEMS:
+        for system in systems:
             system_dir = os.path.join(workdir, system)
             os.makedirs(system_dir)
             servers[system] = MotoServer(system_dir).start()
-            benches[system] = Bench(servers[system], system_dir)
-        report["calibration"] = benches["collection"].calibrate()
+            benches[system] = Bench(servers[system], system_dir, SYSTEM_ENV.get(system))
+        report["calibration"] = benches[systems[0]].calibrate()
         print("calibration: %s" % json.dumps(report["calibration"]), flush=True)
         for case in cases:
             schedules = local_schedules(case["n"] or 0)
-            setups = dict((system, case["systems"][system](servers[system].url, schedules, backend, zip_path)) for system in SYSTEMS)
+            setups = dict((system, case["systems"][system](servers[system].url, schedules, backend, zip_path)) for system in systems)
             print("-- %s: both systems, repetitions interleaved ..." % case["label"], flush=True)
             results, failed = measure_case(benches, setups, case["instances"], repeat)
             for system, message in failed.items():
@@ -588,6 +616,10 @@ def main():
         print("   %-4s %-70s measured %-18s limit %s" % ("PASS" if target["pass"] else "FAIL", target["target"], fmt(target["measured"]), fmt(target["limit"])))
     with open(os.path.join(OUTPUT_DIR, "results.md"), "w", encoding="utf-8") as handle:
         handle.write(markdown_table(report))
+        handle.write("\nModule runner:\n\n" + runner_table(report))
+    print()
+    print("== module runner: modules in a fork of the worker / as processes")
+    print(runner_table(report))
     results_path = os.path.join(OUTPUT_DIR, "results.json")
     with open(results_path, "w", encoding="utf-8") as handle:
         json.dump(report, handle, indent=1, sort_keys=False)

@@ -161,7 +161,7 @@ def test_a_schedule_not_ours_is_never_overwritten(ansible, aws, roles):
         ({"max_concurrency": "0"}, 'max_concurrency: "0" is not a rate control value'),
         ({"max_errors": "101%"}, 'max_errors: "101%" is not a rate control value'),
         ({"automation_role_arn": None}, "automation_role_arn: required when a schedule is present"),
-        ({"invoker_role_arn": "SSMSchedulerInvokerRole"}, "invoker_role_arn: 'SSMSchedulerInvokerRole' is not a role ARN"),
+        ({"invoker_role_arn": "SSMSchedulerInvokerRole"}, 'invoker_role_arn: "SSMSchedulerInvokerRole" is not a role ARN'),
         ({"tag_key": "aws:cloudformation"}, "tag_key: "),
     ],
 )

@@ -84,5 +84,5 @@ def test_an_empty_target_has_no_schedules(ansible):
 
 def test_bad_count_is_refused_before_any_call(ansible):
     result, run = ansible.run_module(INFO, {"count": 0})
-    assert result.failed and "count: 0 is not from 1 to 50" in result.result["msg"]
+    assert result.failed and "count: 0 is not a whole number from 1 to 50" in result.result["msg"]
     assert run.calls == []

@@ -226,5 +226,5 @@ def test_a_dotted_schedule_name_fails_naming_the_schedule_before_any_call(ansibl
     roles = {"automation_role_arn": "arn:aws:iam::123456789012:role/A", "invoker_role_arn": "arn:aws:iam::123456789012:role/B"}
     result, run = ansible.run_module(MODULE, args_for(roles, [{"name": "a.b", "start": "08:00"}]))
     assert result.failed
-    assert 'schedule "a.b": with the lambda backend a schedule name is letters, digits, - or _' in result.result["msg"]
+    assert 'schedules[0].name: "a.b" has a dot; with the lambda backend a schedule name is letters, digits, - or _' in result.result["msg"]
     assert run.calls == []

@@ -233,15 +233,15 @@ def test_missing_profile_fails_naming_the_instance(ansible, fleet):
 @pytest.mark.parametrize(
     "args, message",
     [
-        ({"instance_profile": "bad name!", "target_tags": {"Env": "dev"}}, "instance_profile: 'bad name!' is neither an instance profile name"),
+        ({"instance_profile": "bad name!", "target_tags": {"Env": "dev"}}, 'instance_profile: "bad name!" is neither an instance profile name'),
         (
             {"instance_profile": "arn:aws:iam::123456789012:role/SSMSessionInstanceRole", "target_tags": {"Env": "dev"}},
             "nor an instance profile ARN (arn:aws:iam::ACCOUNT:instance-profile/NAME)",
         ),
-        ({"instance_profile": PROFILE, "target_tags": {"Env": 1}}, "target_tags: value 1 of tag 'Env' is not a string (a string or a list of strings"),
-        ({"instance_profile": PROFILE, "target_tags": {"Env": []}}, "target_tags: tag 'Env' has an empty list of values"),
-        ({"instance_profile": PROFILE, "target_tags": {"Env": ["dev", True]}}, "target_tags: value True of tag 'Env' is not a string"),
-        ({"instance_profile": PROFILE, "instance_ids": ["i-xyz"]}, "instance_ids: 'i-xyz' is not an instance id (i- followed by 8-17 hexadecimal digits"),
+        ({"instance_profile": PROFILE, "target_tags": {"Env": 1}}, 'target_tags: the value 1 of the tag "Env" is not a text; expected a text or a list'),
+        ({"instance_profile": PROFILE, "target_tags": {"Env": []}}, 'target_tags: the tag "Env" has an empty list of values'),
+        ({"instance_profile": PROFILE, "target_tags": {"Env": ["dev", True]}}, 'target_tags: the value true of the tag "Env" is not a text'),
+        ({"instance_profile": PROFILE, "instance_ids": ["i-xyz"]}, 'instance_ids: "i-xyz" is not an instance id; expected i- followed by 8-17 hexadecimal'),
     ],
 )
 def test_bad_input_fails_before_any_call(ansible, args, message):

@@ -7,6 +7,9 @@
 
 import pytest
 
+from awsops_harness.iam_evaluator import allowed
+from awsops_harness.policy_lint import assert_no_findings
+from awsops_harness.policy_lint import created_policies
 from awsops_harness.sequence import run_sequence
 from awsops_harness.sequence import standard_steps
 
@@ -18,8 +21,8 @@ ACCOUNT = "123456789012"
 POLICY = "awsops-ssm-scheduler-us-east-1"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
 DEFINITIONS = [
-    "arn:aws:ssm:us-east-1::automation-definition/AWS-StartEC2Instance:*",
-    "arn:aws:ssm:us-east-1::automation-definition/AWS-StopEC2Instance:*",
+    "arn:aws:ssm:us-east-1:*:automation-definition/AWS-StartEC2Instance:*",
+    "arn:aws:ssm:us-east-1:*:automation-definition/AWS-StopEC2Instance:*",
 ]
 
 
@@ -42,6 +45,9 @@ def test_integration_sequence(ansible, aws):
     delete = {"state": "absent"}
 
     def check_state(step, result):
+        if step.name in ("create", "modify"):
+            # Every policy the module wrote, read back: nothing parliament rates MEDIUM or higher.
+            assert_no_findings(created_policies(aws, ["us-east-1"]))
         if step.name == "create":
             assert result.result["automation_role_arn"] == "arn:aws:iam::%s:role/%s" % (ACCOUNT, AUTOMATION)
             assert result.result["invoker_role_arn"] == "arn:aws:iam::%s:role/%s" % (ACCOUNT, INVOKER)
@@ -107,6 +113,7 @@ def test_lambda_backend_role_writes_only_its_log_group(ansible, aws):
     logs = statements(iam, LAMBDA_ROLE)["WriteFunctionLogs"]
     assert logs["Resource"] == "arn:aws:logs:us-east-1:%s:log-group:/aws/lambda/office-hours:*" % ACCOUNT
     assert INVOKER not in role_names(iam)
+    assert_no_findings(created_policies(aws, ["us-east-1"]))
 
 
 def test_switching_backend_leaves_the_other_invoker_to_its_own_teardown(ansible, aws):
@@ -132,7 +139,7 @@ def test_shared_by_two_regions(ansible, aws):
     policies = sorted(iam.list_role_policies(RoleName=AUTOMATION)["PolicyNames"])
     assert policies == ["awsops-ssm-scheduler-eu-west-1", "awsops-ssm-scheduler-us-east-1"]
     eu = statements(iam, INVOKER, "awsops-ssm-scheduler-eu-west-1")
-    assert eu["StartOfficeHoursAutomations"]["Resource"][0].startswith("arn:aws:ssm:eu-west-1::automation-definition/")
+    assert eu["StartOfficeHoursAutomations"]["Resource"][0].startswith("arn:aws:ssm:eu-west-1:*:automation-definition/")
 
     result, run = ansible.run_module(MODULE, {"state": "absent"}, region="us-east-1")
     assert result.changed and result.result["deleted"] == [], run.summary()
@@ -143,14 +150,44 @@ def test_shared_by_two_regions(ansible, aws):
     assert AUTOMATION not in role_names(iam)
 
 
-def test_instance_tag_keys_limit_start_and_stop(ansible, aws):
+def start_stop_conditions(iam):
+    policy = iam.get_role_policy(RoleName=AUTOMATION, PolicyName=POLICY)["PolicyDocument"]
+    return dict((s["Sid"], s["Condition"]) for s in policy["Statement"] if "ec2:StartInstances" in s["Action"])
+
+
+def test_instance_tags_limit_start_and_stop_to_the_listed_values(ansible, aws):
+    """One statement per key, StringEquals on the values; a change rewrites the policy, the same tags write nothing."""
     iam = aws("iam")
-    result, run = ansible.run_module(MODULE, {"instance_tag_keys": ["Schedule", "Team"]})
+    ec2 = aws("ec2")
+    result, run = ansible.run_module(MODULE, {"instance_tags": {"Service": "test", "Schedule": ["office-hours"]}})
     assert result.changed, run.summary()
-    automation = statements(iam, AUTOMATION)
-    assert "StartStopInstances" not in automation
-    assert automation["StartStopTaggedInstances1"]["Condition"] == {"Null": {"aws:ResourceTag/Schedule": "false"}}
-    assert automation["StartStopTaggedInstances2"]["Condition"] == {"Null": {"aws:ResourceTag/Team": "false"}}
+    assert start_stop_conditions(iam) == {
+        "StartStopScheduledInstances1": {"StringEquals": {"aws:ResourceTag/Schedule": ["office-hours"]}},
+        "StartStopScheduledInstances2": {"StringEquals": {"aws:ResourceTag/Service": ["test"]}},
+    }
+    assert_no_findings(created_policies(aws, ["us-east-1"]))
+
+    # What the role allows, for instances as EC2 tags them (the endpoint evaluates no condition: see iam_evaluator).
+    policy = iam.get_role_policy(RoleName=AUTOMATION, PolicyName=POLICY)["PolicyDocument"]
+    covered = {}
+    for service in ("test", "prod"):
+        instance = ec2.run_instances(ImageId="ami-1e749f67", InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                                     TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Service", "Value": service}]}])["Instances"][0]
+        context = dict(("aws:ResourceTag/%s" % tag["Key"], tag["Value"]) for tag in instance.get("Tags", []))
+        arn = "arn:aws:ec2:us-east-1:%s:instance/%s" % (ACCOUNT, instance["InstanceId"])
+        covered[service] = allowed([policy], "ec2:StartInstances", arn, context) and allowed([policy], "ec2:StopInstances", arn, context)
+    assert covered == {"test": True, "prod": False}
+
+    result, run = ansible.run_module(MODULE, {"instance_tags": {"Schedule": ["office-hours"], "Service": ["test"]}})
+    assert not result.changed and run.writes == [], run.summary()
+
+    result, run = ansible.run_module(MODULE, {"instance_tags": {"Service": ["test", "dev"]}})
+    assert result.changed and [str(call) for call in run.writes] == ["iam:PutRolePolicy"], run.summary()
+    assert start_stop_conditions(iam) == {"StartStopScheduledInstances1": {"StringEquals": {"aws:ResourceTag/Service": ["dev", "test"]}}}
+
+    result, run = ansible.run_module(MODULE, {"instance_tags": {}})
+    assert result.changed, run.summary()
+    assert start_stop_conditions(iam) == {}
 
 
 @pytest.mark.parametrize(
@@ -158,10 +195,12 @@ def test_instance_tag_keys_limit_start_and_stop(ansible, aws):
     [
         ({"automation_role_name": "r" * 65}, "automation_role_name: "),
         ({"invoker_role_name": "bad name"}, "invoker_role_name: "),
-        ({"invoker_role_name": AUTOMATION}, "invoker_role_name: 'SSMSchedulerAutomationRole' is also the automation role's name"),
-        ({"kms_key_arns": ["alias/ebs"]}, "kms_key_arns: 'alias/ebs' is not a KMS key ARN"),
-        ({"instance_tag_keys": ["aws:reserved"]}, "instance_tag_keys: "),
-        ({"backend": "lambda", "function_name": "bad name"}, "function_name: 'bad name' is not a Lambda function name"),
+        ({"invoker_role_name": AUTOMATION}, 'automation_role_name: "SSMSchedulerAutomationRole" is also the name of the scheduler backend\'s invoker role'),
+        ({"kms_key_arns": ["alias/ebs"]}, 'kms_key_arns[0]: "alias/ebs" is not a KMS key ARN'),
+        ({"instance_tags": {"aws:reserved": ["x"]}}, "instance_tags: \"aws:reserved\" is not usable as a tag key"),
+        ({"instance_tags": {"Service": []}}, "instance_tags.Service: expected a tag value or a non-empty list of tag values, got []"),
+        ({"instance_tags": {"Service": ["test", ""]}}, "instance_tags.Service: \"\" is not usable as a tag value"),
+        ({"backend": "lambda", "function_name": "bad name"}, 'function_name: "bad name" is not a Lambda function name'),
         ({"backend": "cron"}, "backend"),
     ],
 )

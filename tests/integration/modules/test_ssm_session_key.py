@@ -17,6 +17,8 @@ import json
 import botocore.exceptions
 import pytest
 
+from awsops_harness.policy_lint import assert_no_findings
+from awsops_harness.policy_lint import created_policies
 from awsops_harness.sequence import run_sequence
 from awsops_harness.sequence import standard_steps
 
@@ -58,8 +60,9 @@ def test_integration_sequence(ansible, aws):
             assert statements["AccountAdministersKey"]["Principal"] == {"AWS": "arn:aws:iam::%s:root" % account}
             logs = statements["CloudWatchLogsEncryptsSessionLogs"]
             assert logs["Principal"] == {"Service": "logs.%s.amazonaws.com" % REGION}
-            assert logs["Condition"] == {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:%s:%s:log-group:*" % (REGION, account)}}
+            assert logs["Condition"] == {"StringLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:%s:%s:log-group:*" % (REGION, account)}}
             assert "kms:*" not in logs["Action"]
+            assert_no_findings(created_policies(aws, [REGION]))
         if step.name == "modify":
             assert key_of(kms)["KeyId"] == made["key_id"]
             assert key_of(kms)["Description"] == "Session key"
@@ -125,10 +128,10 @@ def test_a_key_that_is_not_ours_is_refused_and_kept(ansible, aws):
 @pytest.mark.parametrize(
     "args, message",
     [
-        ({"alias": "ssm-sessions"}, "alias: 'ssm-sessions' is not a KMS alias name of your own (alias/NAME"),
-        ({"alias": "alias/aws/ssm"}, "alias: 'alias/aws/ssm' is not a KMS alias name of your own"),
+        ({"alias": "ssm-sessions"}, 'alias: "ssm-sessions" is not a KMS alias name of your own; expected alias/NAME'),
+        ({"alias": "alias/aws/ssm"}, 'alias: "alias/aws/ssm" is not a KMS alias name of your own'),
         ({"deletion_window_days": 3}, "deletion_window_days: 3 is not a number of days from 7 to 30"),
-        ({"tags": {"awsops:ssm:managed-by": "me"}}, "tags: awsops:ssm:managed-by are reserved tag keys"),
+        ({"tags": {"awsops:ssm:managed-by": "me"}}, 'tags: "awsops:ssm:managed-by" starts with awsops:ssm:, which awsops.ssm keeps for its own tags'),
     ],
 )
 def test_bad_input_fails_before_any_call(ansible, args, message):

@@ -9,12 +9,15 @@ import json
 
 import pytest
 
+from awsops_harness.policy_lint import assert_no_findings
+from awsops_harness.policy_lint import created_policies
 from awsops_harness.sequence import run_sequence
 from awsops_harness.sequence import standard_steps
 
 ROLE = "SSMSessionInstanceRole"
 CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 CW_AGENT = "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"
+KEY = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
 
 
 def role_tags(iam, name=ROLE):
@@ -25,10 +28,13 @@ def test_integration_sequence(ansible, aws):
     iam = aws("iam")
     create = {"name": ROLE, "log_group_name": "/aws/ssm/sessions", "tags": {"team": "platform"}}
     modify = dict(create, managed_policies=["AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"], s3_bucket="session-logs-bucket",
-                  s3_key_prefix="sessions/", tags={"team": "ops"})
+                  s3_key_prefix="sessions/", kms_key_arn=KEY, tags={"team": "ops"})
     delete = {"name": ROLE, "state": "absent"}
 
     def check_state(step, result):
+        if step.name in ("create", "modify"):
+            # The trust and logging policies as the endpoint holds them: nothing parliament rates MEDIUM or higher.
+            assert_no_findings(created_policies(aws, ["us-east-1"]))
         if step.name == "create":
             role = iam.get_role(RoleName=ROLE)["Role"]
             trust = role["AssumeRolePolicyDocument"]
@@ -47,6 +53,7 @@ def test_integration_sequence(ansible, aws):
             assert attached == sorted([CORE, CW_AGENT])
             policy = iam.get_role_policy(RoleName=ROLE, PolicyName="awsops-ssm-session-logging-us-east-1")["PolicyDocument"]
             assert "arn:aws:s3:::session-logs-bucket/sessions/*" in json.dumps(policy)
+            assert {"Sid": "UseSessionKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": KEY} in policy["Statement"]
             assert role_tags(iam)["team"] == "ops"
         if step.name == "delete":
             assert ROLE not in [r["RoleName"] for r in iam.list_roles()["Roles"]]
@@ -140,10 +147,10 @@ def test_adopted_role_is_never_deleted(ansible, aws):
 @pytest.mark.parametrize(
     "args, message",
     [
-        ({"name": "r" * 65}, "name: Length of role name may not exceed 64"),
-        ({"name": ROLE, "log_group_name": "bad name!"}, "log_group_name: 'bad name!' is not a log group name"),
-        ({"name": ROLE, "kms_key_arn": "alias/ssm"}, "kms_key_arn: 'alias/ssm' is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)"),
-        ({"name": ROLE, "s3_bucket": "Bad_Bucket"}, "s3_bucket: 'Bad_Bucket' is not an S3 bucket name"),
+        ({"name": "r" * 65}, 'name: "%s" is not an IAM role name; expected 1-64 letters' % ("r" * 65)),
+        ({"name": ROLE, "log_group_name": "bad name!"}, 'log_group_name: "bad name!" is not a log group name'),
+        ({"name": ROLE, "kms_key_arn": "alias/ssm"}, 'kms_key_arn: "alias/ssm" is not a KMS key ARN; expected arn:aws:kms:REGION:ACCOUNT:key/KEY-ID'),
+        ({"name": ROLE, "s3_bucket": "Bad_Bucket"}, 's3_bucket: "Bad_Bucket" is not an S3 bucket name'),
         ({"name": ROLE, "path": "no-slashes"}, "path: "),
     ],
 )

@@ -3,11 +3,12 @@
 # Copyright: Contributors to the awsops.ssm project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""site on two targets (two regions of one account), again with no change, then teardown.
+"""site on two targets (two regions of one account), again with no change, then teardown, then teardown with purge.
 
-After teardown nothing site created is left in either region, and what was
-there before (made by hand) is untouched: every kind of resource is listed,
-not only the names this collection uses.
+After teardown only the audit trail site created is left in each region
+(the session log group and its key); after the purge nothing site created
+is left; what was there before (made by hand) is untouched throughout:
+every kind of resource is listed, not only the names this collection uses.
 """
 
 import copy
@@ -117,20 +118,33 @@ def test_two_regions_converge_rerun_unchanged_and_teardown_leaves_nothing(ansibl
     assert all(count["changed"] > 0 and count["failed"] == 0 for count in recap(teardown.output).values()), teardown.summary()
     after = snapshot(aws, REGIONS)
 
-    # KMS deletes a key only after a waiting period: site's key in each region
-    # is scheduled for deletion (its alias goes with it), and nothing else differs.
+    # The audit trail stays: each region's session log group and the key that encrypts it (enabled,
+    # with its alias); everything else site made is gone, and what was there before is untouched.
     expected = copy.deepcopy(before)
     for region in REGIONS:
-        (key,) = made[region]["kms_keys"]
-        assert after[region]["kms_keys_pending_deletion"] == [key], region
-        assert after[region]["kms_aliases"] in ({}, {"alias/ssm-sessions": key}), region
-        expected[region]["kms_keys_pending_deletion"] = [key]
-        expected[region]["kms_aliases"] = after[region]["kms_aliases"]
+        expected[region]["log_groups"] = sorted(expected[region]["log_groups"] + ["/aws/ssm/sessions"])
+        expected[region]["kms_keys"] = made[region]["kms_keys"]
+        expected[region]["kms_aliases"] = made[region]["kms_aliases"]
     assert after == expected
+    kept = teardown.task("awsops.ssm.session_manager : Report what was kept", host="seoul-office-us").result["msg"]
+    assert kept == ["Kept, as the audit trail: the session log group /aws/ssm/sessions, the KMS key alias/ssm-sessions (enabled) "
+                    "(session_manager_purge_session_logs: true removes those awsops.ssm created)"], kept
 
     again = ansible.run_playbook("awsops.ssm.teardown", inventory=hosts)
     assert again.returncode == 0, again.summary()
     assert again.changed_tasks == [] and again.writes == [], again.summary()
+
+    # With the purge variable the audit trail goes too: the log groups, and the keys (KMS deletes a key
+    # only after a waiting period: scheduled for deletion, the alias gone with it).
+    purged = ansible.run_playbook("awsops.ssm.teardown", inventory=hosts, extra_vars={"session_manager_purge_session_logs": True})
+    assert purged.returncode == 0, purged.summary()
+    after = snapshot(aws, REGIONS)
+    for region in REGIONS:
+        (key,) = made[region]["kms_keys"]
+        assert after[region]["kms_keys_pending_deletion"] == [key], region
+        expected[region].update(log_groups=before[region]["log_groups"], kms_keys=[], kms_keys_pending_deletion=[key], kms_aliases=after[region]["kms_aliases"])
+        assert after[region]["kms_aliases"] in ({}, {"alias/ssm-sessions": key}), region
+    assert after == expected
 
 
 @pytest.mark.parametrize("components", [["session_manager"], "instance_scheduler"])
@@ -156,19 +170,20 @@ def test_components_choose_what_site_provides(ansible, moto, aws, components):
         (
             "awsops.ssm.site",
             {"awsops_ssm_components": ["session_manager", "sessions"]},
-            'awsops_ssm_components: ["session_manager", "sessions"] is not a list of one or both of session_manager, instance_scheduler',
+            'awsops_ssm_components: ["session_manager", "sessions"] is not a list of one or more of session_manager, instance_scheduler',
         ),
-        ("awsops.ssm.teardown", {"awsops_ssm_components": []}, "awsops_ssm_components: [] is not a list of one or both of session_manager, instance_scheduler"),
+        ("awsops.ssm.teardown", {"awsops_ssm_components": []}, "awsops_ssm_components: [] is not a list of one or more of session_manager, instance_scheduler"),
         (
             "awsops.ssm.report",
             {"awsops_ssm_components": {"session_manager": True}},
-            'awsops_ssm_components: {"session_manager": true} is not a list of one or both of session_manager, instance_scheduler',
+            'awsops_ssm_components: {"session_manager": true} is not a list of one or more of session_manager, instance_scheduler',
         ),
-        ("awsops.ssm.report", {"awsops_ssm_report_count": 0}, "awsops_ssm_report_count: 0 is not a whole number from 1"),
+        ("awsops.ssm.report", {"awsops_ssm_report_count": 0}, "awsops_ssm_report_count: 0 is not a whole number from 1 to 50"),
     ],
 )
 def test_bad_input_fails_before_any_call(ansible, moto, playbook, extra_vars, message):
     run = ansible.run_playbook(playbook, inventory=inventory(only=target(moto, "us-east-1")), extra_vars=extra_vars)
     assert run.returncode != 0
-    assert message in run.output, run.output[-3000:]
+    (failed,) = run.failed_tasks
+    assert message in failed.result["problems"], failed.result
     assert run.calls == []

@@ -11,7 +11,7 @@ escapes the quotes the messages contain) and must name the role variable.
 
 import pytest
 
-CHECK_TASK = "awsops.ssm.instance_scheduler : Check the role's input before any AWS call"
+CHECK_TASK = "awsops.ssm.instance_scheduler : Check the role's input and connect to the target"
 
 
 def role_play(moto, role_vars):
@@ -105,7 +105,7 @@ def failure_message(run):
         ),
         (
             {"instance_scheduler_kms_key_arns": ["alias/ebs"]},
-            "instance_scheduler_kms_key_arns[0]: 'alias/ebs' is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)",
+            'instance_scheduler_kms_key_arns[0]: "alias/ebs" is not a KMS key ARN; expected arn:aws:kms:REGION:ACCOUNT:key/KEY-ID',
         ),
         (
             {"instance_scheduler_automation_role_name": "SSM Scheduler"},
@@ -133,7 +133,7 @@ def test_every_problem_is_reported_at_once_one_per_line(ansible, moto):
     run = ansible.run_playbook(role_play(moto, role_vars))
     _task, text = failure_message(run)
     lines = text.splitlines()
-    assert lines[0].startswith("instance_scheduler: nothing was changed")
+    assert lines[0] == "awsops.ssm: nothing was changed in this target; fix these inputs:"
     assert [line.split(":")[0] for line in lines[1:]] == [
         "instance_scheduler_schedules[0].start",
         "instance_scheduler_schedules[1].weekdays",
@@ -188,8 +188,8 @@ def test_the_lambda_backends_own_checks_run_before_any_call(ansible, moto):
     run = ansible.run_playbook(role_play(moto, {"instance_scheduler_backend": "lambda", "instance_scheduler_schedules": [office(name="office.hours")]}))
     task, text = failure_message(run)
     assert task == CHECK_TASK
-    # the backend's own message, renamed to the role variable
-    assert [line for line in text.splitlines()[1:] if line.startswith("instance_scheduler_schedules") and '"office.hours"' in line], text
+    # the backend's own rule, naming the role variable
+    assert 'instance_scheduler_schedules[0].name: "office.hours" has a dot; with the lambda backend' in text, text
     assert run.calls == []
 
 

@@ -101,10 +101,10 @@ def test_converge_check_mode_and_rerun(ansible, moto, aws):
     assert (night_stop["ScheduleExpression"], night_stop["ScheduleExpressionTimezone"]) == ("cron(0 6 ? * TUE-FRI *)", "Europe/Berlin")
     assert json.loads(night_stop["Target"]["Input"])["Targets"] == [{"Key": "tag:Schedule", "Values": ["night"]}]
 
-    # the automation role may start and stop only instances carrying the schedules' tag keys
+    # the automation role may start and stop only instances with one of the schedules' tags (night: the default key, its name)
     policy = iam.get_role_policy(RoleName=AUTOMATION_ROLE, PolicyName="awsops-ssm-scheduler-us-east-1")["PolicyDocument"]
     conditions = [statement["Condition"] for statement in policy["Statement"] if "ec2:StartInstances" in statement["Action"]]
-    assert conditions == [{"Null": {"aws:ResourceTag/Schedule": "false"}}, {"Null": {"aws:ResourceTag/Service": "false"}}]
+    assert conditions == [{"StringEquals": {"aws:ResourceTag/Schedule": ["night"]}}, {"StringEquals": {"aws:ResourceTag/Service": ["test"]}}]
 
     for check in (False, True):
         again = ansible.run_playbook(play, check=check)
@@ -157,7 +157,9 @@ def test_a_hand_made_schedule_of_the_same_name_is_never_overwritten(ansible, mot
     ansible.run_playbook(role_play(moto, schedules=schedules()))
     taken = definition(hand_made_schedule(scheduler, "other-start", iam.get_role(RoleName=INVOKER_ROLE)["Role"]["Arn"]))
 
-    run = ansible.run_playbook(role_play(moto, schedules=schedules() + [{"name": "other", "start": "08:00", "stop": "17:00"}]))
+    # "other" targets Service=test like "test", so the automation role's policy already fits it
+    other = {"name": "other", "start": "08:00", "stop": "17:00", "tag_key": "Service", "tag_value": "test"}
+    run = ansible.run_playbook(role_play(moto, schedules=schedules() + [other]))
     assert run.returncode != 0
     message = run.task(SCHEDULES_TASK).result["msg"]
     assert "already holds other-start, not created by awsops.ssm" in message, run.summary()

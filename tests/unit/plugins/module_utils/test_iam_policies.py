@@ -7,7 +7,9 @@
 
 import pytest
 
+from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import UNSCOPED_READ_ACTIONS
 from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import service_trust_policy
+from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import session_key_policy
 from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import session_logging_policy
 
 ACCOUNT = "123456789012"
@@ -29,12 +31,13 @@ def all_destinations():
                                   s3_key_prefix="sessions/", kms_key_arn=KEY)
 
 
-def test_no_wildcard_action_and_no_wildcard_resource():
+def test_no_wildcard_action_and_resource_star_only_for_actions_without_resource_types():
     for statement in all_destinations()["Statement"]:
         for action in actions(statement):
             assert "*" not in action, statement
         for resource in resources(statement):
-            assert resource != "*", statement
+            if resource == "*":
+                assert all(action in UNSCOPED_READ_ACTIONS for action in actions(statement)), statement
 
 
 def test_each_statement_is_scoped_to_its_destination():
@@ -46,7 +49,7 @@ def test_each_statement_is_scoped_to_its_destination():
         "Sid": "FindSessionLogGroup",
         "Effect": "Allow",
         "Action": "logs:DescribeLogGroups",
-        "Resource": "arn:aws:logs:eu-west-1:123456789012:log-group:*",
+        "Resource": "*",
     }
     assert by_sid["WriteSessionLogObjects"]["Action"] == "s3:PutObject"
     assert by_sid["WriteSessionLogObjects"]["Resource"] == "arn:aws:s3:::logs-bucket/sessions/*"
@@ -75,7 +78,17 @@ def test_partition_is_used_in_every_arn():
     policy = session_logging_policy("aws-cn", "cn-north-1", ACCOUNT, log_group_name="/g", s3_bucket="b-bucket")
     for statement in policy["Statement"]:
         for resource in resources(statement):
-            assert resource.startswith("arn:aws-cn:"), resource
+            assert resource == "*" or resource.startswith("arn:aws-cn:"), resource
+
+
+def test_cloudwatch_logs_may_use_the_session_key_for_this_accounts_log_groups_only():
+    statement = dict((s["Sid"], s) for s in session_key_policy("aws", "eu-west-1", ACCOUNT)["Statement"])["CloudWatchLogsEncryptsSessionLogs"]
+    assert statement["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
+    assert statement["Condition"] == {"StringLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:*"}}
+    # Every action granted carries an encryption context, so the condition can hold for each.
+    assert sorted(statement["Action"]) == [
+        "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+    ]
 
 
 def test_trust_policy_trusts_one_service_and_optionally_one_account():

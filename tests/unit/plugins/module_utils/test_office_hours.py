@@ -24,7 +24,7 @@ from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import Sch
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import build_automation_request
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import validate_schedules
 
-OPTION = "instance_scheduler_schedules"
+OPTION = "schedules"
 ROLE_ARN = "arn:aws:iam::123456789012:role/SSMSchedulerAutomationRole"
 
 
@@ -108,12 +108,13 @@ def test_duplicate_names():
     assert found == ['%s[1].name: "office" is also the name of %s[0]; schedule names must be unique' % (OPTION, OPTION)]
 
 
-def test_bad_defaults_name_their_own_options():
+def test_bad_defaults_are_named_by_their_keys():
+    # validate_schedules is for known-good defaults; input_rules.check_input names them as the caller does
     found = problems([{"name": "a", "start": "08:00"}], timezone="Europe/Atlantis", tag_key="aws:x")
-    assert found[0].startswith('instance_scheduler_tag_key: "aws:x"')
-    assert found[1].startswith('instance_scheduler_timezone: "Europe/Atlantis" is not an IANA time zone')
-    assert problems([], backend="cron") == ['instance_scheduler_backend: "cron" is not a backend; expected scheduler or lambda']
-    assert problems([], backend="lambda", group="has.dot")[0].startswith('instance_scheduler_group: "has.dot" is not usable as Lambda function name')
+    assert found[0].startswith('tag_key: "aws:x"')
+    assert found[1].startswith('timezone: "Europe/Atlantis" is not an IANA time zone')
+    assert problems([], backend="cron") == ['backend: "cron" is not a backend; expected scheduler or lambda']
+    assert problems([], backend="lambda", group="has.dot")[0].startswith('group: "has.dot" is not usable as Lambda function name')
 
 
 def test_schedules_must_be_a_list():
@@ -340,7 +341,7 @@ def test_scheduler_target_input_is_the_request_as_json():
     ("0", "max_errors", True), ("25%", "max_errors", True), ("0%", "max_errors", True), ("-1", "max_errors", False), (True, "max_errors", False),
 ])
 def test_rate_control_values(value, kind, accepted):
-    message = office_hours.check_rate_control("instance_scheduler_" + kind, value, kind)
+    message = office_hours.check_rate_control("instance_scheduler_" + kind, value, kind)  # the caller's name
     assert (message is None) is accepted
     pattern = start_automation_input_shape().members["MaxConcurrency" if kind == "max_concurrency" else "MaxErrors"].metadata["pattern"]
     assert bool(re.search(pattern, str(value))) is accepted or isinstance(value, bool)

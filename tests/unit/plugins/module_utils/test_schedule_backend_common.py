@@ -16,7 +16,7 @@ from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import ScheduleBackend
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import run
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backends import BACKENDS
-from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backends import backend_problem
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
 
 
 class Failed(Exception):
@@ -112,10 +112,10 @@ def test_a_plan_error_fails_before_any_write():
 def test_registry():
     assert sorted(BACKENDS) == ["lambda", "scheduler"]
     assert [BACKENDS[name].name for name in ("lambda", "scheduler")] == ["lambda", "scheduler"]
-    assert backend_problem("scheduler") is None
-    assert backend_problem("lambda") is None
+    assert check_input({"backend": "scheduler"}, {"backend": "backend"}).problems == []
+    assert check_input({"backend": "lambda"}, {"backend": "backend"}).problems == []
     # the modules' choices and office_hours name exactly the registered backends
     assert sorted(COMMON_ARGUMENT_SPEC["backend"]["choices"]) == sorted(BACKENDS) == sorted(OFFICE_HOURS_BACKENDS)
     # a name no class implements (a choice added before its class) fails naming the option
-    assert backend_problem("cron") == "backend: cron is not available yet; use backend: scheduler"
+    assert check_input({"backend": "cron"}, {"backend": "backend"}).problems == ['backend: "cron" is not a backend; expected scheduler or lambda']
     assert FakeBackend.input_problems([], SETTINGS) == []

@@ -725,7 +725,7 @@ def test_a_dotted_schedule_name_is_refused_naming_the_schedule():
     listed = schedules({"name": "a.b", "start": "08:00"}, {"name": "fine_name-1", "start": "08:00"})
     problems = lb.LambdaBackend.input_problems(listed, SETTINGS)
     assert len(problems) == 1
-    assert problems[0].startswith('schedule "a.b": ')
+    assert problems[0].startswith('schedules[0].name: "a.b" has a dot')
     assert "letters, digits, - or _" in problems[0]
     assert lb.LambdaBackend.input_problems(schedules({"name": "office", "start": "08:00"}), SETTINGS) == []
 

@@ -7,7 +7,8 @@
 
 import pytest
 
-from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import UNSCOPED_READ_ACTIONS
+from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import UNSCOPED_READ_ACTIONS
+from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import validate_schedules
 from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import automation_definition_arns
 from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import automation_role_policy
 from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import automation_trust_policy
@@ -15,6 +16,7 @@ from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies impo
 from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import lambda_role_policy
 from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import lambda_trust_policy
 from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import role_arn
+from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import scheduled_instance_tags
 from ansible_collections.awsops.ssm.plugins.module_utils.scheduler_policies import scheduler_trust_policy
 
 ACCOUNT = "123456789012"
@@ -33,7 +35,7 @@ def as_list(value):
 def every_policy():
     return {
         "automation": automation_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, kms_key_arns=KEYS),
-        "automation (tag keys)": automation_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, instance_tag_keys=["Schedule"]),
+        "automation (instance tags)": automation_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, instance_tags={"Schedule": ["office"]}),
         "scheduler": invoker_policy("aws", REGION, AUTOMATION_ROLE),
         "lambda": lambda_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, "instance-scheduler"),
     }
@@ -64,14 +66,15 @@ def test_resource_star_only_for_actions_without_resource_level_permissions(name)
 
 @pytest.mark.parametrize("name", sorted(every_policy()))
 def test_every_arn_is_exact_but_for_the_documented_wildcards(name):
-    """Wildcards only where AWS assigns the name: instance ids, runbook versions, execution ids, log streams."""
+    """Wildcards only where AWS assigns the name: instance ids, runbook versions (and AWS's empty account), execution ids, log streams."""
     allowed_suffixes = (":instance/*", ":*", ":automation-execution/*")
     for statement in every_policy()[name]["Statement"]:
         for resource in as_list(statement["Resource"]):
             if resource == "*" or "*" not in resource:
                 continue
             assert resource.endswith(allowed_suffixes), resource
-            assert resource.count("*") == 1, resource
+            expected = 2 if ":*:automation-definition/" in resource else 1
+            assert resource.count("*") == expected, resource
 
 
 @pytest.mark.parametrize("name", sorted(every_policy()))
@@ -85,8 +88,8 @@ def test_pass_role_only_for_the_automation_role_and_only_to_ssm(name):
 
 def test_start_automation_only_on_the_two_runbooks_of_the_region():
     expected = [
-        "arn:aws:ssm:eu-west-1::automation-definition/AWS-StartEC2Instance:*",
-        "arn:aws:ssm:eu-west-1::automation-definition/AWS-StopEC2Instance:*",
+        "arn:aws:ssm:eu-west-1:*:automation-definition/AWS-StartEC2Instance:*",
+        "arn:aws:ssm:eu-west-1:*:automation-definition/AWS-StopEC2Instance:*",
     ]
     assert automation_definition_arns("aws", REGION) == expected
     for name, policy in every_policy().items():
@@ -120,10 +123,49 @@ def test_no_kms_statement_without_keys():
     assert not [s for s in policy["Statement"] if s["Action"] == "kms:CreateGrant"]
 
 
-def test_instance_tag_keys_scope_start_and_stop_to_tagged_instances():
-    policy = automation_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, instance_tag_keys=["Team", "Schedule", "Team"])
-    scoped = [s for s in policy["Statement"] if "ec2:StartInstances" in as_list(s["Action"])]
-    assert [s["Condition"] for s in scoped] == [{"Null": {"aws:ResourceTag/Schedule": "false"}}, {"Null": {"aws:ResourceTag/Team": "false"}}]
+def start_stop_statements(policy):
+    return [s for s in policy["Statement"] if "ec2:StartInstances" in as_list(s["Action"])]
+
+
+def test_instance_tags_scope_start_and_stop_to_the_scheduled_values():
+    policy = automation_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, instance_tags={"Team": ["web", "data", "web"], "Schedule": ["office"]})
+    scoped = start_stop_statements(policy)
+    assert [s["Sid"] for s in scoped] == ["StartStopScheduledInstances1", "StartStopScheduledInstances2"]
+    assert [s["Condition"] for s in scoped] == [
+        {"StringEquals": {"aws:ResourceTag/Schedule": ["office"]}},
+        {"StringEquals": {"aws:ResourceTag/Team": ["data", "web"]}},
+    ]
+    assert all(s["Action"] == ["ec2:StartInstances", "ec2:StopInstances"] and s["Resource"] == "arn:aws:ec2:eu-west-1:123456789012:instance/*"
+               for s in scoped)
+
+
+def test_no_schedule_means_no_instance_and_unknown_tags_every_instance_of_the_region():
+    assert start_stop_statements(automation_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, instance_tags={})) == []
+    everything = start_stop_statements(automation_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE))
+    assert [s["Sid"] for s in everything] == ["StartStopInstances"] and "Condition" not in everything[0]
+
+
+def test_the_same_tags_in_another_order_give_the_same_document():
+    """A rerun with the same schedules must write nothing: the document depends on the set of tags only."""
+    one = automation_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, instance_tags={"B": ["2", "1"], "A": ["x"]})
+    other = automation_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, instance_tags={"A": ["x", "x"], "B": ["1", "2"]})
+    assert one == other
+
+
+def test_scheduled_instance_tags_of_the_present_schedules():
+    schedules = validate_schedules(
+        [
+            {"name": "test", "start": "09:00", "stop": "18:00", "tag_key": "Service", "tag_value": "test"},
+            {"name": "dev", "start": "08:00", "tag_key": "Service"},  # tag_value: the name
+            {"name": "night", "start": "22:00", "stop": "06:00"},  # tag_key: the default
+            {"name": "paused", "start": "10:00", "enabled": False},  # disabled, still there
+            {"name": "batch", "stop": "20:00", "tag_value": 7},  # a number is its text
+            {"name": "prod", "tag_key": "Service", "state": "absent"},
+        ],
+        defaults={"tag_key": "Schedule"},
+    )
+    assert scheduled_instance_tags(schedules) == {"Schedule": ["7", "night", "paused"], "Service": ["dev", "test"]}
+    assert scheduled_instance_tags([]) == {}
 
 
 def test_invoker_has_nothing_but_start_pass_and_tag_resolution():
@@ -151,4 +193,4 @@ def test_partitions_and_paths():
     assert role_arn("aws-cn", ACCOUNT, "R") == "arn:aws-cn:iam::123456789012:role/R"
     assert role_arn("aws", ACCOUNT, "R", "/ops/") == "arn:aws:iam::123456789012:role/ops/R"
     policy = invoker_policy("aws-us-gov", "us-gov-west-1", "arn:aws-us-gov:iam::123456789012:role/A")
-    assert by_sid(policy)["StartOfficeHoursAutomations"]["Resource"][0] == "arn:aws-us-gov:ssm:us-gov-west-1::automation-definition/AWS-StartEC2Instance:*"
+    assert by_sid(policy)["StartOfficeHoursAutomations"]["Resource"][0] == "arn:aws-us-gov:ssm:us-gov-west-1:*:automation-definition/AWS-StartEC2Instance:*"

@@ -14,12 +14,9 @@ from ansible_collections.awsops.ssm.plugins.module_utils.iam_policies import ses
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import KeyRefused
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import KeyState
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import after_view
-from ansible_collections.awsops.ssm.plugins.module_utils.session_key import alias_problem
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import create_request
-from ansible_collections.awsops.ssm.plugins.module_utils.session_key import deletion_window_problem
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import plan_absent
 from ansible_collections.awsops.ssm.plugins.module_utils.session_key import plan_present
-from ansible_collections.awsops.ssm.plugins.module_utils.session_key import tag_problems
 
 ALIAS = "alias/ssm-sessions"
 KEY_ID = "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
@@ -110,22 +107,3 @@ def test_every_request_is_valid_for_the_kms_model():
     rotation, alias = plan_present(KeyState(), ALIAS, DESCRIPTION, POLICY, {}, True)[1:]
     assert_valid("kms", pascal(rotation[0]), dict(rotation[1], KeyId=KEY_ID))
     assert_valid("kms", pascal(alias[0]), dict(alias[1], TargetKeyId=KEY_ID))
-
-
-@pytest.mark.parametrize("alias", ["alias/ssm-sessions", "alias/team/ssm_1"])
-def test_aliases_accepted(alias):
-    assert alias_problem("alias", alias) is None
-
-
-@pytest.mark.parametrize("alias", ["ssm-sessions", "alias/aws/ssm", "alias/", "alias/has space", "alias/" + "x" * 251])
-def test_aliases_refused(alias):
-    assert alias_problem("alias", alias).startswith("alias: %r is not a KMS alias name" % alias)
-
-
-def test_windows_and_reserved_tags():
-    assert deletion_window_problem("deletion_window_days", 7) is None and deletion_window_problem("deletion_window_days", 30) is None
-    assert deletion_window_problem("deletion_window_days", 31) == "deletion_window_days: 31 is not a number of days from 7 to 30"
-    assert tag_problems("tags", {"Team": "a"}) == []
-    assert tag_problems("tags", {"aws:x": "1", "awsops:ssm:y": "2"}) == [
-        "tags: aws:x, awsops:ssm:y are reserved tag keys (awsops:ssm:* and aws:* are set by this collection and AWS)"
-    ]

@@ -17,6 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.awsops.ssm.plugins.module_utils import session_preferences as sp
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
+from ansible_collections.awsops.ssm.plugins.modules.ssm_session_preferences import OPTIONS
 
 KMS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
 ALL_INPUT_KEYS = {
@@ -204,27 +206,33 @@ def test_inputs_this_collection_does_not_know_are_kept():
     assert sp.unknown_inputs(None) == {} and sp.unknown_inputs({"inputs": []}) == {}
 
 
+def preference_problems(options):
+    """The module's input check (input_rules with its option names) on the preference options given."""
+    values = dict((field, options.get(option)) for field, option in OPTIONS.items())
+    return check_input(values, OPTIONS).problems
+
+
 def test_good_options_have_no_problems():
     options = {"idle_session_timeout": 60, "max_session_duration": 1, "run_as_default_user": "svc.app-01", "run_as_enabled": True}
-    assert sp.preference_problems(options) == []
-    assert sp.preference_problems({"idle_session_timeout": 1, "max_session_duration": None}) == []
+    assert preference_problems(options) == []
+    assert preference_problems({"idle_session_timeout": 1, "max_session_duration": None}) == []
 
 
 @pytest.mark.parametrize(
     "options, message",
     [
-        ({"idle_session_timeout": 0}, "idle_session_timeout: 0 is not a number of minutes from 1 to 60 (1-60)"),
-        ({"idle_session_timeout": 61}, "idle_session_timeout: 61 is not a number of minutes from 1 to 60 (1-60)"),
-        ({"max_session_duration": 2000}, "max_session_duration: 2000 is not a number of minutes from 1 to 1440 (1-1440, or omitted for no limit)"),
-        ({"max_session_duration": 0}, "max_session_duration: 0 is not a number of minutes from 1 to 1440 (1-1440, or omitted for no limit)"),
-        ({"run_as_default_user": "1user"}, "run_as_default_user: '1user' is not a Linux user name"),
-        ({"run_as_default_user": "u" * 33}, "is not a Linux user name (1-32 letters"),
-        ({"run_as_default_user": "ec2 user"}, "run_as_default_user: 'ec2 user' is not a Linux user name"),
+        ({"idle_session_timeout": 0}, "idle_session_timeout: 0 is not a number of minutes from 1 to 60"),
+        ({"idle_session_timeout": 61}, "idle_session_timeout: 61 is not a number of minutes from 1 to 60"),
+        ({"max_session_duration": 2000}, "max_session_duration: 2000 is not a number of minutes from 1 to 1440, or empty for no limit"),
+        ({"max_session_duration": 0}, "max_session_duration: 0 is not a number of minutes from 1 to 1440, or empty for no limit"),
+        ({"run_as_default_user": "1user"}, 'run_as_default_user: "1user" is not a Linux user name'),
+        ({"run_as_default_user": "u" * 33}, "is not a Linux user name; expected 1-32 letters"),
+        ({"run_as_default_user": "ec2 user"}, 'run_as_default_user: "ec2 user" is not a Linux user name'),
         ({"run_as_enabled": True}, "run_as_enabled: true needs run_as_default_user"),
     ],
 )
 def test_bad_options_name_the_option_and_the_accepted_form(options, message):
-    problems = sp.preference_problems(options)
+    problems = preference_problems(options)
     assert len(problems) == 1 and message in problems[0]
 
 

@@ -62,32 +62,36 @@ def test_selection_filters_restrict_states_and_combine_ids_with_tags():
     assert instance_selection.selection_filters(None, [I1])[1] == {"Name": "instance-id", "Values": [I1]}
 
 
+def selection_problems(target_tags=None, instance_ids=None):
+    return module.input_problems(params(instance_profile=OURS, target_tags=target_tags, instance_ids=instance_ids))
+
+
 @pytest.mark.parametrize("tags", [{"Env": "dev"}, {"Env": ["dev", "test"]}, {"Env": "*"}, {"Env": ""}, {"k" * 128: "v" * 256}])
 def test_target_tags_ec2_accepts(tags):
-    assert instance_selection.check_target_tags("target_tags", tags) == []
+    assert selection_problems(tags) == []
 
 
 @pytest.mark.parametrize(
     "tags, message",
     [
-        ({"Env": 1}, "target_tags: value 1 of tag 'Env' is not a string"),
-        ({"Env": ["dev", None]}, "target_tags: value None of tag 'Env' is not a string"),
-        ({"Env": []}, "target_tags: tag 'Env' has an empty list of values"),
-        ({"": "x"}, "target_tags: tag key '' is not a string of 1-128 characters"),
-        ({"k" * 129: "x"}, "is not a string of 1-128 characters"),
-        ({"Env": "v" * 257}, "target_tags: value of tag 'Env' is longer than 256 characters"),
+        ({"Env": 1}, 'target_tags: the value 1 of the tag "Env" is not a text'),
+        ({"Env": ["dev", None]}, 'target_tags: the value null of the tag "Env" is not a text'),
+        ({"Env": []}, 'target_tags: the tag "Env" has an empty list of values'),
+        ({"": "x"}, 'target_tags: the tag key "" is not a text of 1-128 characters'),
+        ({"k" * 129: "x"}, "is not a text of 1-128 characters"),
+        ({"Env": "v" * 257}, 'target_tags: the value of the tag "Env" is longer than 256 characters'),
     ],
 )
 def test_target_tags_ec2_rejects(tags, message):
-    problems = instance_selection.check_target_tags("target_tags", tags)
+    problems = selection_problems(tags)
     assert len(problems) == 1 and message in problems[0]
 
 
 def test_instance_ids():
-    assert instance_selection.check_instance_ids("instance_ids", ["i-12345678", I1, "i-0123456789abcdef0"]) == []
-    problems = instance_selection.check_instance_ids("instance_ids", ["i-1234567", "i-0123456789ABCDEF0", "vol-12345678", "i-012345678901234567"])
+    assert selection_problems(instance_ids=["i-12345678", I1, "i-0123456789abcdef0"]) == []
+    problems = selection_problems(instance_ids=["i-1234567", "i-0123456789ABCDEF0", "vol-12345678", "i-012345678901234567"])
     assert len(problems) == 4
-    assert problems[0] == "instance_ids: 'i-1234567' is not an instance id (i- followed by 8-17 hexadecimal digits, e.g. i-0123456789abcdef0)"
+    assert problems[0] == 'instance_ids: "i-1234567" is not an instance id; expected i- followed by 8-17 hexadecimal digits (i-0123456789abcdef0)'
 
 
 def test_chunks_and_instances_of():

@@ -193,5 +193,5 @@ def test_documents_that_hold_no_preferences_are_refused():
 def test_input_problems_cover_every_checked_option():
     params = dict(sp.DEFAULTS, cloudwatch_log_group_name="bad name!", s3_bucket_name="B", kms_key_id="alias/x", idle_session_timeout=0)
     problems = module.input_problems(params)
-    assert [problem.split(":")[0] for problem in problems] == ["idle_session_timeout", "cloudwatch_log_group_name", "s3_bucket_name", "kms_key_id"]
+    assert [problem.split(":")[0] for problem in problems] == ["cloudwatch_log_group_name", "kms_key_id", "s3_bucket_name", "idle_session_timeout"]
     assert module.input_problems(dict(sp.DEFAULTS)) == []

@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the awsops.ssm project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Every policy document site creates, read back from the endpoint: parliament finds nothing of MEDIUM or higher,
+and the automation role covers exactly the instances the schedules target.
+
+parliament reads the IAM Service Authorization Reference: a finding of MEDIUM
+or higher is a grant that matches nothing on real AWS (see
+tests/awsops_harness/policy_lint.py). The endpoint evaluates no policy
+condition, so what the automation role may start and stop is evaluated with
+tests/awsops_harness/iam_evaluator.py, for the instances as EC2 tags them.
+"""
+
+import pytest
+
+from awsops_harness.iam_evaluator import allowed
+from awsops_harness.playbook_runs import SCHEDULE
+from awsops_harness.playbook_runs import inventory
+from awsops_harness.playbook_runs import make_instances
+from awsops_harness.playbook_runs import target
+from awsops_harness.policy_lint import assert_no_findings
+from awsops_harness.policy_lint import created_policies
+
+ACCOUNT = "123456789012"
+AUTOMATION_ROLE = "SSMSchedulerAutomationRole"
+INSTANCE_ROLE = "SSMSessionInstanceRole"
+INVOKER_ROLES = {"scheduler": "SSMSchedulerInvokerRole", "lambda": "SSMSchedulerLambdaRole"}
+SESSION_LOGGING_OFF = {"session_manager_log_group": "", "session_manager_kms_key": "", "session_manager_s3_bucket": ""}
+
+
+def session_logging_on(region):
+    return {"session_manager_log_group": "/aws/ssm/sessions", "session_manager_kms_key": "create",
+            "session_manager_s3_bucket": "awsops-session-logs-%s" % region}
+
+
+def expected_documents(backend, logging, regions):
+    """The names created_policies gives the documents site makes."""
+    names = ["role %s: trust policy" % role for role in (AUTOMATION_ROLE, INSTANCE_ROLE, INVOKER_ROLES[backend])]
+    for region in regions:
+        names += ["role %s: inline policy awsops-ssm-scheduler-%s" % (role, region) for role in (AUTOMATION_ROLE, INVOKER_ROLES[backend])]
+        if logging:
+            names += ["role %s: inline policy awsops-ssm-session-logging-%s" % (INSTANCE_ROLE, region),
+                      "bucket policy of awsops-session-logs-%s" % region, "%s: key policy" % region]
+        if backend == "lambda":
+            names.append("%s: function policy of instance-scheduler" % region)
+    return sorted(names)
+
+
+def covered_instances(aws, region, instance_ids):
+    """{name: whether the automation role may both start and stop that instance}, for its tags as EC2 reports them."""
+    policy = aws("iam").get_role_policy(RoleName=AUTOMATION_ROLE, PolicyName="awsops-ssm-scheduler-" + region)["PolicyDocument"]
+    covered = {}
+    for reservation in aws("ec2", region).describe_instances(InstanceIds=list(instance_ids.values()))["Reservations"]:
+        for instance in reservation["Instances"]:
+            name = [tag["Value"] for tag in instance["Tags"] if tag["Key"] == "Name"][0]
+            context = dict(("aws:ResourceTag/%s" % tag["Key"], tag["Value"]) for tag in instance["Tags"])
+            arn = "arn:aws:ec2:%s:%s:instance/%s" % (region, ACCOUNT, instance["InstanceId"])
+            covered[name] = all(allowed([policy], action, arn, context) for action in ("ec2:StartInstances", "ec2:StopInstances"))
+    return covered
+
+
+@pytest.mark.parametrize(
+    "backend, logging, regions",
+    [("scheduler", True, ("us-east-1", "eu-west-1")), ("lambda", True, ("us-east-1",)), ("lambda", False, ("us-east-1",))],
+    ids=["scheduler-logging-kms-s3-two-regions", "lambda-logging-kms-s3", "lambda-no-logging"],
+)
+def test_site_creates_no_policy_with_findings_and_starts_only_scheduled_instances(ansible, moto, aws, backend, logging, regions):
+    instances = dict((region, make_instances(aws, region, [("web-1", "test"), ("db-1", "prod")])) for region in regions)
+    hosts = dict(
+        ("target-%s" % region, target(moto, region, instance_scheduler_backend=backend, **(session_logging_on(region) if logging else SESSION_LOGGING_OFF)))
+        for region in regions
+    )
+    run = ansible.run_playbook("awsops.ssm.site", inventory=inventory(**hosts))
+    assert run.returncode == 0, run.summary()
+
+    documents = created_policies(aws, regions)
+    # Key policies are named after the key id: compare without it.
+    names = sorted(name.split(" of ")[0] if ": key policy of " in name else name for name in documents)
+    assert names == expected_documents(backend, logging, regions)
+    assert_no_findings(documents)
+
+    for region in regions:
+        # The reference schedule targets Service=test: db-1 (Service=prod) carries the key but is not covered.
+        assert covered_instances(aws, region, instances[region]) == {"web-1": True, "db-1": False}, region
+
+
+def test_the_automation_role_follows_the_schedules(ansible, moto, aws):
+    """A schedule added, a rerun, a schedule removed: the condition lists the values of the present schedules only."""
+    instances = make_instances(aws, "us-east-1", [("web-1", "test"), ("web-2", "dev"), ("db-1", "prod")])
+    dev = {"name": "dev-hours", "start": "08:00", "stop": "20:00", "tag_key": "Service", "tag_value": "dev"}
+
+    def site(*schedules):
+        host = target(moto, "us-east-1", instance_scheduler_schedules=list(schedules), **SESSION_LOGGING_OFF)
+        run = ansible.run_playbook("awsops.ssm.site", inventory=inventory(only=host), extra_vars={"awsops_ssm_components": ["instance_scheduler"]})
+        assert run.returncode == 0, run.summary()
+        return run
+
+    site(dict(SCHEDULE), dev)
+    assert covered_instances(aws, "us-east-1", instances) == {"web-1": True, "web-2": True, "db-1": False}
+    again = site(dict(SCHEDULE), dev)
+    assert again.writes == [], again.summary()
+
+    run = site(dict(SCHEDULE), dict(dev, state="absent"))
+    assert "iam:PutRolePolicy" in [str(call) for call in run.writes], run.summary()
+    assert covered_instances(aws, "us-east-1", instances) == {"web-1": True, "web-2": False, "db-1": False}
+    assert_no_findings(created_policies(aws, ["us-east-1"]))
