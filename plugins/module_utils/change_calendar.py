@@ -379,3 +379,33 @@ def dates_diff(before, after):
 def closed_day_lines(events):
     """What the diff shows of the collection's events: one "DATES SUMMARY" line each, in date order."""
     return ["%s %s" % (event.label(), event.summary) for event in sorted(events, key=lambda event: (event.start.isoformat(), event.uid))]
+
+
+def calendar_view(calendar):
+    """What the diff and the result show of a calendar (None: no document)."""
+    if calendar is None:
+        return {"closed_days": [], "other_events": []}
+    return {
+        "closed_days": closed_day_lines(collection_events(calendar).values()),
+        "other_events": closed_day_lines(foreign_events(calendar)) + [
+            "recurring %s" % event["summary"] for event in recurring_events(calendar)],
+    }
+
+
+def other_events(calendar):
+    if calendar is None:
+        return []
+    return [event.as_dict() for event in foreign_events(calendar)] + recurring_events(calendar)
+
+
+def same_meaning(wanted, description):
+    """same_content for a stored calendar: the collection's events and the calendar properties are the ones wanted."""
+
+    def compare(text):
+        try:
+            stored = parse_calendar(text)
+        except ValueError:
+            return False
+        return not merge(stored, wanted, description).changed
+
+    return compare

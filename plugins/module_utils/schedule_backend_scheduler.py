@@ -43,7 +43,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import build_automation_request
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import target_input
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import ACTIONS
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import INTERNAL_TAG_PREFIX
@@ -55,6 +54,7 @@ from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import PlanError
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import ROLE_PROPAGATION_DELAYS
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import ScheduleBackend
+from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import automation_request
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import parse_input
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import send_when_role_ready
 
@@ -260,14 +260,7 @@ class SchedulerBackend(ScheduleBackend):
 
     def request(self, schedule, action):
         """The CreateSchedule/UpdateSchedule request (the full definition) for one action of a schedule."""
-        automation = build_automation_request(
-            action,
-            schedule.tag_key,
-            schedule.tag_value,
-            self.settings["automation_role_arn"],
-            self.settings["max_concurrency"],
-            self.settings["max_errors"],
-        )
+        automation = automation_request(schedule, action, self.settings)
         return {
             "Name": schedule.resource_name(action),
             "GroupName": self.group,

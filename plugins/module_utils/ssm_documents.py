@@ -71,6 +71,13 @@ def describe_document(client, name, version=None):
     return client.describe_document(**request)["Document"]
 
 
+@DocumentErrorHandler.list_error_handler("list the SSM documents", default_value=[])
+@RETRY
+def list_documents(client, filters):
+    """ListDocuments, every page: the DocumentIdentifiers (with their Tags) matching filters."""
+    return client.get_paginator("list_documents").paginate(Filters=filters).build_full_result().get("DocumentIdentifiers", [])
+
+
 @DocumentErrorHandler.common_error_handler("create the SSM document")
 @RETRY
 def create_document(client, request):
@@ -122,9 +129,10 @@ def remove_tags(client, name, keys):
     client.remove_tags_from_resource(ResourceType=RESOURCE_TYPE, ResourceId=name, TagKeys=sorted(keys))
 
 
-def owned_tags(tags):
-    """The tags a collection document carries: the marker plus the user's (never the user's awsops:ssm: ones)."""
+def owned_tags(tags, internal=None):
+    """The tags a collection document carries: the marker (and internal, its other awsops:ssm: tags) plus the user's (never the user's awsops:ssm: ones)."""
     result = dict((key, value) for key, value in (tags or {}).items() if not key.startswith(INTERNAL_TAG_PREFIX))
+    result.update(internal or {})
     result[MANAGED_BY_TAG] = MANAGED_BY_VALUE
     return result
 
@@ -138,8 +146,9 @@ class OwnedDocument(object):
     run wants (content is compared by meaning, never as text).
     """
 
-    def __init__(self, client, name, document_type, document_format, read_version=None):
+    def __init__(self, client, name, document_type, document_format, read_version=None, internal_tags=None):
         self.client = client
+        self.internal_tags = dict(internal_tags or {})
         self.name = name
         self.document_type = document_type
         self.document_format = document_format
@@ -187,7 +196,7 @@ class OwnedDocument(object):
             "Content": text,
             "DocumentType": self.document_type,
             "DocumentFormat": self.document_format,
-            "Tags": ansible_dict_to_boto3_tag_list(owned_tags(tags)),
+            "Tags": ansible_dict_to_boto3_tag_list(owned_tags(tags, self.internal_tags)),
         }
         if version_name:
             request["VersionName"] = version_name
@@ -239,7 +248,7 @@ class OwnedDocument(object):
         """(to set, to remove) for the user's tags; None leaves them alone. The marker is never removed."""
         if tags is None:
             return {}, []
-        to_set, to_remove = compare_aws_tags(self.tags, owned_tags(tags), purge_tags)
+        to_set, to_remove = compare_aws_tags(self.tags, owned_tags(tags, self.internal_tags), purge_tags)
         return to_set, [key for key in to_remove if not key.startswith(INTERNAL_TAG_PREFIX)]
 
     def apply_tags(self, to_set, to_remove):
@@ -269,8 +278,8 @@ def ensure_present(module, document, text, content_changed, same_content, tags, 
         module.fail_json(msg=refusal)
     if not document.exists:
         if module.check_mode:
-            return True, "1", owned_tags(tags)
-        return True, document.create(text, tags, same_content, version_name), owned_tags(tags)
+            return True, "1", owned_tags(tags, document.internal_tags)
+        return True, document.create(text, tags, same_content, version_name), owned_tags(tags, document.internal_tags)
     changed, version = False, document.version
     if content_changed:
         changed = True

@@ -108,8 +108,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.awsops.ssm.plugins.module_utils import instance_runbook
-from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import check_document_name
-from ansible_collections.awsops.ssm.plugins.module_utils.session_key import tag_problems
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
 from ansible_collections.awsops.ssm.plugins.module_utils.ssm_documents import OwnedDocument
 from ansible_collections.awsops.ssm.plugins.module_utils.ssm_documents import ensure_absent
 from ansible_collections.awsops.ssm.plugins.module_utils.ssm_documents import ensure_present
@@ -158,7 +157,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     params["tags"] = dict((str(key), str(value)) for key, value in (params["tags"] or {}).items())
-    problems = check_document_name("name", params["name"], "an Automation runbook name") + tag_problems("tags", params["tags"])
+    problems = check_input({"document_name": params["name"], "tags": params["tags"]}, {"document_name": "name", "tags": "tags"}).problems
     if problems:
         module.fail_json(msg="; ".join(problems))
     client = module.client("ssm", retry_decorator=AWSRetry.jittered_backoff())

@@ -188,10 +188,7 @@ from ansible_collections.awsops.ssm.plugins.module_utils import change_calendar
 from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import HAS_HOLIDAYS
 from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import HOLIDAYS_REQUIRED
 from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import ClosedDays
-from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import ClosedDaysError
-from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import check_document_name
-from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import load_zone
-from ansible_collections.awsops.ssm.plugins.module_utils.session_key import tag_problems
+from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
 from ansible_collections.awsops.ssm.plugins.module_utils.ssm_documents import LATEST
 from ansible_collections.awsops.ssm.plugins.module_utils.ssm_documents import OwnedDocument
 from ansible_collections.awsops.ssm.plugins.module_utils.ssm_documents import ensure_absent
@@ -200,29 +197,11 @@ from ansible_collections.awsops.ssm.plugins.module_utils.ssm_documents import en
 
 def input_problems(params):
     """Every problem with the options (and the closed days, parsed), before any call."""
-    problems = check_document_name("name", params["name"], "a Change Calendar name")
-    problems += tag_problems("tags", params["tags"])
-    try:
-        load_zone(params["timezone"])
-    except ValueError as error:
-        problems.append("timezone: %s" % error)
-    closed_days = None
-    try:
-        closed_days = ClosedDays.from_options(params["closed_days"], params["holidays"])
-    except ClosedDaysError as error:
-        problems += error.problems
-    return problems, closed_days
-
-
-def calendar_view(calendar):
-    """What the diff and the result show of a calendar (None: no document)."""
-    if calendar is None:
-        return {"closed_days": [], "other_events": []}
-    return {
-        "closed_days": change_calendar.closed_day_lines(change_calendar.collection_events(calendar).values()),
-        "other_events": change_calendar.closed_day_lines(change_calendar.foreign_events(calendar)) + [
-            "recurring %s" % event["summary"] for event in change_calendar.recurring_events(calendar)],
-    }
+    fields = {"document_name": "name", "tags": "tags", "timezone": "timezone", "closed_days": "closed_days", "holidays": "holidays"}
+    checked = check_input(dict((field, params[option]) for field, option in fields.items()), fields)
+    if checked.problems:
+        return checked.problems, None
+    return [], ClosedDays(checked.parsed["closed_days"], checked.parsed["holidays"])
 
 
 def current_calendar(module, document):
@@ -234,30 +213,11 @@ def current_calendar(module, document):
         module.fail_json(msg="SSM document %s version %s: %s; fix or delete it by hand" % (document.name, document.version, error))
 
 
-def other_events(calendar):
-    if calendar is None:
-        return []
-    return [event.as_dict() for event in change_calendar.foreign_events(calendar)] + change_calendar.recurring_events(calendar)
-
-
-def same_meaning(wanted, description):
-    """same_content for a stored calendar: the collection's events and the calendar properties are the ones wanted."""
-
-    def compare(text):
-        try:
-            stored = change_calendar.parse_calendar(text)
-        except ValueError:
-            return False
-        return not change_calendar.merge(stored, wanted, description).changed
-
-    return compare
-
-
 def run(module, client, params, closed_days):
     document = OwnedDocument(client, params["name"], change_calendar.DOCUMENT_TYPE, change_calendar.DOCUMENT_FORMAT, read_version=LATEST)
     document.read()
     current = current_calendar(module, document)
-    before = calendar_view(current)
+    before = change_calendar.calendar_view(current)
     result = {"holiday_years": list(closed_days.years)}
     if params["state"] == "absent":
         changed, kept = ensure_absent(module, document)
@@ -275,17 +235,17 @@ def run(module, client, params, closed_days):
         if problem:
             module.fail_json(msg=problem)
         changed, version, tags = ensure_present(
-            module, document, text, merged.changed, same_meaning(wanted, params["description"]), params["tags"], params["purge_tags"])
+            module, document, text, merged.changed, change_calendar.same_meaning(wanted, params["description"]), params["tags"], params["purge_tags"])
         exists_after, after_calendar = True, merged.calendar
         events_after = list(wanted.values())
     events_before = list(change_calendar.collection_events(current).values()) if current else []
     added, removed = change_calendar.dates_diff(change_calendar.covered_dates(events_before), change_calendar.covered_dates(events_after))
-    after = calendar_view(after_calendar)
+    after = change_calendar.calendar_view(after_calendar)
     result.update(
         changed=changed,
         document={"name": params["name"], "document_version": version, "document_type": change_calendar.DOCUMENT_TYPE} if exists_after else {},
         closed_days=[event.as_dict() for event in sorted(events_after, key=lambda event: (event.start.isoformat(), event.uid))],
-        other_events=other_events(after_calendar),
+        other_events=change_calendar.other_events(after_calendar),
         dates_added=added,
         dates_removed=removed,
         tags=tags,
