@@ -88,16 +88,11 @@ def runbook_view(document, tags):
     return {"version_name": (document or {}).get("VersionName"), "tags": dict(tags)}
 
 
-def calendar_closed_days(calendar):
-    """[{date, name, source}] of every event of a calendar: the collection's (inventory or holidays) and the console's."""
-    days = []
-    for event in change_calendar.calendar_events(calendar):
-        source = "console"
-        if event.ours:
-            source = "holidays" if "-holiday-" in event.uid else "inventory"
-        for date in event.local_dates():
-            days.append({"date": date.isoformat(), "name": event.summary, "source": source})
-    return days
+def event_source(event):
+    """Where a calendar event comes from: inventory or holidays (the collection's, by UID), or console (anyone else's)."""
+    if not event.ours:
+        return "console"
+    return "holidays" if event.uid.startswith(change_calendar.UID_PREFIX + "holiday-") else "inventory"
 
 
 def needed_documents(group, target_zone, target_closed_days, schedules):
