@@ -8,10 +8,10 @@ name: schedule_documents
 version_added: 0.1.0
 short_description: The runbook and Change Calendars that office-hours schedules with closed days or pause tags use
 description:
-  - Returns the SSM documents that M(awsops.ssm.ssm_automation_schedules) will keep for these schedules, as
+  - "Returns the SSM documents that M(awsops.ssm.ssm_automation_schedules) will keep for these schedules, as
     C({runbook: NAME, calendars: [NAMES]}) (C(runbook) empty and C(calendars) empty when no action needs the collection's runbook),
     in the form of the options O(awsops.ssm.ssm_scheduler_roles#module:runbook_name) and
-    O(awsops.ssm.ssm_scheduler_roles#module:calendar_names).
+    O(awsops.ssm.ssm_scheduler_roles#module:calendar_names)."
   - An action needs the runbook when closed days skip it, when O(pause_tags) is true, or when a stop hibernates. The runbook is
     C(<group>-StartStopInstance); the calendar C(<group>), or C(<group>-<schedule>) for a schedule with closed days or a time zone of its own.
   - The role C(awsops.ssm.instance_scheduler) hands this to M(awsops.ssm.ssm_scheduler_roles), so the automation role may read exactly

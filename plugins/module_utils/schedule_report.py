@@ -117,8 +117,8 @@ def closed_days_ahead(schedule_calendars, events, today):
         for event in events.get(name, []):
             for date in event.local_dates():
                 if date >= today:
-                    days.setdefault((date, event.summary), {"date": date.isoformat(), "name": event.summary, "source": event_source(event),
-                                                           "calendar": name})
+                    entry = {"date": date.isoformat(), "name": event.summary, "source": event_source(event), "calendar": name}
+                    days.setdefault((date, event.summary), entry)
     return [days[key] for key in sorted(days)]
 
 

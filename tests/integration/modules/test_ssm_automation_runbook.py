@@ -79,5 +79,5 @@ def test_a_document_the_collection_did_not_create_is_left_alone(ansible, aws):
 def test_a_reserved_name_fails_before_any_call(ansible):
     result, run = ansible.run_module(MODULE, {"name": "aws-StartStopInstance", "tags": {"awsops:ssm:x": "y"}})
     assert result.failed and run.calls == []
-    assert 'name: "aws-StartStopInstance" is not usable as an Automation runbook name' in result.result["msg"]
-    assert "tags: awsops:ssm:x are reserved tag keys" in result.result["msg"]
+    assert 'name: "aws-StartStopInstance" is not usable as an SSM document name' in result.result["msg"]
+    assert 'tags: "awsops:ssm:x" starts with awsops:ssm:, which awsops.ssm keeps for its own tags' in result.result["msg"]

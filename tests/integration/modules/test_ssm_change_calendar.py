@@ -129,7 +129,7 @@ def test_bad_input_fails_before_any_call(ansible):
     })
     assert result.failed and run.calls == []
     message = result.result["msg"]
-    for expected in ('name: "aws-calendar" is not usable as a Change Calendar name', 'timezone: "Asia/Sesoul" is not an IANA time zone',
+    for expected in ('name: "aws-calendar" is not usable as an SSM document name', 'timezone: "Asia/Sesoul" is not an IANA time zone',
                      'closed_days[0]: "2026-02-30" is not a closed day', 'closed_days[1]: "2026-12-31..2026-12-24" ends before it starts',
                      'holidays.country: "XX" is not a country the holidays library knows'):
         assert expected in message, message

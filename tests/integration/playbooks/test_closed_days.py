@@ -41,7 +41,7 @@ PREFLIGHT = "Check every input and connect to the target"
 ONLY_SCHEDULER = {"awsops_ssm_components": "instance_scheduler"}
 
 
-def host_vars(moto, closed_days=RANGES):
+def host_vars(moto, closed_days=tuple(RANGES)):
     return target(moto, REGION, instance_scheduler_holidays={"country": "KR"}, instance_scheduler_closed_days=list(closed_days))
 
 

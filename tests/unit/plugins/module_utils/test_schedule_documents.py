@@ -168,7 +168,7 @@ def test_no_runbook_no_runbook_statements():
 # Where the documentation shows a pause-until value (README, guides, role and module docs, the runbook's own docstring).
 DOCUMENTED = ["README.md", "docs/docsite/rst/guides/closed_days.rst", "roles/instance_scheduler/README.md",
               "plugins/modules/ssm_automation_runbook.py", "plugins/module_utils/runbook_decision.py"]
-PAUSE_UNTIL_VALUE = re.compile(r"pause-until(?:\)|`)?\s*(?:=|:)\s*[\"'`(C]*\(?([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(?:Z|[+-][0-9:]+))")
+PAUSE_UNTIL_VALUE = re.compile(r"pause-until(?:\)|`)*\s*(?:=|:)\s*[\"'`(C]*\(?([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(?:Z|[+-][0-9:]+)?)")
 
 
 def test_every_documented_pause_until_example_parses():
