@@ -114,8 +114,7 @@ def test_site_rerun_change_console_event_report_and_teardown(ansible, moto, aws)
     assert closed_dates(calendar) == korean_holidays() | dates_of(RANGES[0])
     foreign = cc.foreign_events(calendar)
     assert [(event.summary, event.local_dates()) for event in foreign] == [("Datacenter maintenance", [console_day])]
-    schedules_task = run.task("awsops.ssm.instance_scheduler : Create or update the schedules "
-                              "(and their Change Calendars and runbook, where closed days or pause tags need them)")
+    schedules_task = run.task("awsops.ssm.instance_scheduler : Create or update the schedules")
     assert schedules_task.result["changes"] == ["update calendar %s" % CALENDAR], schedules_task.result["changes"]
     diff = schedules_task.result["diff"]
     assert "%s Closed days" % RANGES[1] in diff["before"]["calendar"][CALENDAR]["closed_days"]
