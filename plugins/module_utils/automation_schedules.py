@@ -13,6 +13,7 @@ before any call, then let ``schedule_backend_common.run`` do the rest.
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_target import partition_of
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import run
@@ -74,18 +75,33 @@ def settings_from(module):
     )
 
 
-def checked_schedules(module, values, names):
-    """The validated schedules, after check_input of the module's options; a failed result names every problem."""
+def checked_input(module, values, names):
+    """The options as check_input parsed them (the Schedule objects under schedules); a failed result names every problem."""
     checked = check_input(values, names, region=module.region)
     if checked.problems:
         module.fail_json(msg="; ".join(checked.problems), problems=checked.problems)
-    return checked.parsed["schedules"]
+    return checked.parsed
 
 
-def run_module(module, schedules, exclusive, state):
-    """Runs the chosen backend; AWS errors become a failed result."""
+def checked_schedules(module, values, names):
+    """The validated schedules, after check_input of the module's options."""
+    return checked_input(module, values, names)["schedules"]
+
+
+def schedule_documents(module, parsed):
+    """The group's calendars and runbook (schedule_documents.ScheduleDocuments) for the parsed options."""
+    from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import ClosedDays
+    from ansible_collections.awsops.ssm.plugins.module_utils.schedule_documents import ScheduleDocuments
+
+    target_closed_days = ClosedDays(parsed.get("closed_days") or [], parsed.get("holidays"))
+    return ScheduleDocuments(aws_retries.client(module, "ssm"), module.params["group"], parsed["timezone"], target_closed_days,
+                             tags=module.params["tags"], purge_tags=module.params["purge_tags"])
+
+
+def run_module(module, schedules, exclusive, state, documents=None):
+    """Runs the chosen backend (and the group's documents, when given); AWS errors become a failed result."""
     backend = BACKENDS[module.params["backend"]](module, settings_from(module))
     try:
-        return run(module, backend, schedules, exclusive=exclusive, state=state)
+        return run(module, backend, schedules, exclusive=exclusive, state=state, documents=documents)
     except AnsibleAWSError as error:
         module.fail_json_aws_error(error)

@@ -689,6 +689,51 @@ def _rate_control(inputs, field):
     return [check_rate_control(inputs.name(field), inputs.values[field], field)]
 
 
+def _document_name(inputs, field):
+    from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import check_document_name
+
+    return check_document_name(inputs.name(field), inputs.values[field])
+
+
+def _optional_document_name(inputs, field):
+    return [] if inputs.values[field] in (None, "") else _document_name(inputs, field)
+
+
+def _document_names(inputs, field):
+    from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import check_document_name
+
+    value = inputs.values[field]
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return ["%s: %s is not a list of SSM document names" % (inputs.name(field), show(value))]
+    return [problem for index, item in enumerate(value) for problem in check_document_name("%s[%d]" % (inputs.name(field), index), item)]
+
+
+def _closed_days(inputs, field):
+    """Closed days: dates and inclusive ranges (closed_days.parse_closed_days); parsed as [ClosedDay]."""
+    from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import ClosedDaysError
+    from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import parse_closed_days
+
+    try:
+        inputs.parsed[field] = parse_closed_days(inputs.name(field), inputs.values[field])
+    except ClosedDaysError as error:
+        return error.problems
+    return []
+
+
+def _holidays(inputs, field):
+    """A country's public holidays (closed_days.parse_holidays); parsed as a HolidaySpec, or None when empty."""
+    from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import ClosedDaysError
+    from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import parse_holidays
+
+    try:
+        inputs.parsed[field] = parse_holidays(inputs.name(field), inputs.values[field])
+    except ClosedDaysError as error:
+        return error.problems
+    return []
+
+
 def _schedules(inputs, field):
     """The office-hours schedules, with the defaults of the other fields; then the backend's own rules."""
     from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import backend_settings
@@ -696,9 +741,12 @@ def _schedules(inputs, field):
     from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import parse_schedules
     from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backends import BACKENDS
 
-    if not inputs.usable("backend", "group", "timezone", "tag_key"):
+    if not inputs.usable("backend", "group", "timezone", "tag_key", "closed_days", "holidays", "pause_tags"):
         return []  # the schedules' defaults are wrong: that is said once, by those fields
     settings = dict((key, inputs.value(key, DEFAULTS[key])) for key in ("backend", "group", "timezone", "tag_key", "weekdays"))
+    # the target's closed days, as their rules parsed them (a schedule's own replace them)
+    settings.update(closed_days=inputs.parsed.get("closed_days", []), holidays=inputs.parsed.get("holidays"),
+                    pause_tags=inputs.parsed.get("pause_tags", False))
     schedules, problems = parse_schedules(inputs.values[field], settings, inputs.name(field))
     if problems:
         return problems
@@ -757,6 +805,12 @@ RULES = dict(
     group=_group,
     timezone=_timezone,
     tag_key=_tag_key,
+    closed_days=_closed_days,
+    holidays=_holidays,
+    pause_tags=_boolean,
+    document_name=_document_name,
+    runbook_name=_optional_document_name,
+    calendar_names=_document_names,
     schedules=_schedules,
     exclusive=_boolean,
     max_concurrency=_rate_control,
@@ -792,8 +846,8 @@ COMPONENTS = {
     },
     "instance_scheduler": {
         "present": (
-            "state", "backend", "group", "timezone", "tag_key", "schedules", "exclusive", "max_concurrency", "max_errors",
-            "automation_role_name", "kms_key_arns", "notify", "tags",
+            "state", "backend", "group", "timezone", "tag_key", "closed_days", "holidays", "pause_tags", "schedules", "exclusive",
+            "max_concurrency", "max_errors", "automation_role_name", "kms_key_arns", "notify", "tags",
         ),
         "absent": ("state", "backend", "group", "automation_role_name"),
         "read": ("backend", "group"),

@@ -36,6 +36,12 @@ from ansible_collections.awsops.ssm.plugins.module_utils.aws_cron import aws_day
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_cron import format_days_of_week
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_cron import parse_cron
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_cron import resolve_wall_time
+from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import DEFAULT_ON_CLOSED_DAYS
+from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import ClosedDays
+from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import ClosedDaysError
+from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import check_on_closed_days
+from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import parse_closed_days
+from ansible_collections.awsops.ssm.plugins.module_utils.closed_days import parse_holidays
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_tag_key
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_tag_value
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import parse_boolean
@@ -46,7 +52,8 @@ ACTIONS = ("start", "stop")
 BACKENDS = ("scheduler", "lambda")
 STATES = ("present", "absent")
 DOCUMENTS = {"start": "AWS-StartEC2Instance", "stop": "AWS-StopEC2Instance"}
-SCHEDULE_OPTIONS = ("name", "start", "stop", "weekdays", "timezone", "tag_key", "tag_value", "start_cron", "stop_cron", "enabled", "state")
+SCHEDULE_OPTIONS = ("name", "start", "stop", "weekdays", "timezone", "tag_key", "tag_value", "start_cron", "stop_cron", "enabled", "state",
+                    "closed_days", "holidays", "on_closed_days", "hibernate")
 DEFAULTS = {"timezone": "UTC", "tag_key": "Schedule", "backend": "scheduler", "group": "instance-scheduler", "weekdays": "MON-FRI"}
 # The Lambda handler acts up to this long after the local fire time (scheduler_lambda_handler.GATE_WINDOW).
 GATE_WINDOW_MINUTES = 15
@@ -309,10 +316,42 @@ def _validate_schedule(path, raw, settings):
         if problem:
             problems.append(problem)
     times = {} if state == "absent" else _validate_times(path, raw, settings, zone, check, problems)
+    closures = {} if state == "absent" else _validate_closures(path, raw, settings, check, problems)
     if problems:
         return None, problems
+    times.update(closures)
     return Schedule(name=name, state=state, enabled=enabled, zone=zone, tag_key=tag_key, tag_value=tag_value,
                     backend=settings["backend"], group=settings["group"], where=path, **times), []
+
+
+def _validate_closures(path, raw, settings, check, problems):
+    """closed_days/holidays (the schedule's own, else the target's: settings), on_closed_days, hibernate; Schedule keyword arguments.
+
+    settings["closed_days"] / settings["holidays"] are the target's, already parsed ([ClosedDay], HolidaySpec or None).
+    """
+    days = settings.get("closed_days") or []
+    spec = settings.get("holidays")
+    own = False
+    for key in ("closed_days", "holidays"):
+        if key in raw and raw[key] is not None:
+            own = True
+            try:
+                if key == "closed_days":
+                    days = parse_closed_days(_at(path, key), raw[key])
+                else:
+                    spec = parse_holidays(_at(path, key), raw[key])
+            except ClosedDaysError as error:
+                problems.extend(error.problems)
+    on_closed_days = raw.get("on_closed_days")
+    problems.extend(check_on_closed_days(_at(path, "on_closed_days"), on_closed_days))
+    hibernate = check("hibernate", parse_boolean, raw["hibernate"]) if _given(raw, "hibernate") else False
+    return {
+        "closed_days": ClosedDays(days, spec),
+        "own_closed_days": own,
+        "on_closed_days": on_closed_days or DEFAULT_ON_CLOSED_DAYS,
+        "hibernate": bool(hibernate),
+        "pause_tags": bool(settings.get("pause_tags")),
+    }
 
 
 def _validate_times(path, raw, settings, zone, check, problems):
@@ -407,7 +446,8 @@ class Schedule(object):
     """
 
     def __init__(self, name, zone, tag_key, tag_value, state="present", enabled=True, start=None, stop=None,
-                 weekdays=None, start_cron=None, stop_cron=None, backend="scheduler", group=DEFAULTS["group"], where=""):
+                 weekdays=None, start_cron=None, stop_cron=None, backend="scheduler", group=DEFAULTS["group"], where="",
+                 closed_days=None, own_closed_days=False, on_closed_days=DEFAULT_ON_CLOSED_DAYS, hibernate=False, pause_tags=False):
         self.name = name
         self.where = where  # the option path it was given at (schedules[2]), for messages about it
         self.zone = zone
@@ -420,9 +460,32 @@ class Schedule(object):
         self.raw_crons = {"start": start_cron, "stop": stop_cron}
         self.backend = backend
         self.group = group
+        self.closed_days = closed_days if closed_days is not None else ClosedDays()
+        self.own_closed_days = own_closed_days  # its own closed_days/holidays (not the target's)
+        self.on_closed_days = on_closed_days
+        self.hibernate = hibernate
+        self.pause_tags = pause_tags
+        # The Change Calendars its runbook reads (schedule_documents.plan sets them), and the runbook's name.
+        self.calendar_names = []
+        self.runbook = None
 
     def __repr__(self):
         return "Schedule(%r)" % self.name
+
+    def uses_runbook(self, action):
+        """Whether an action runs the collection's runbook rather than AWS-StartEC2Instance / AWS-StopEC2Instance.
+
+        Only where it is needed, since the runbook costs five Automation steps per instance where the AWS
+        one costs one: pause tags honoured, closed days that skip this action, or a stop that hibernates.
+        """
+        if self.state != "present" or not self.expression(action):
+            return False
+        if self.pause_tags:
+            return True
+        if action == "stop" and self.hibernate:
+            return True
+        skips = action == "start" or self.on_closed_days == "skip_both"
+        return skips and not self.closed_days.is_empty
 
     def option(self, key):
         """The option path of one of its keys, as the caller named the schedule (schedules[2].name)."""

@@ -50,6 +50,10 @@ carry its marker (a tag or, where AWS allows no tags, the description), and
 import copy
 import json
 
+from ansible_collections.awsops.ssm.plugins.module_utils.instance_runbook import SCHEDULED_TIME
+from ansible_collections.awsops.ssm.plugins.module_utils.instance_runbook import runbook_request
+from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import build_automation_request
+
 # settings, as the modules build them:
 SETTINGS = (
     "group",  # schedule group (scheduler) / function name and rule prefix (lambda)
@@ -182,6 +186,24 @@ class ScheduleBackend(object):
         return {}
 
 
+def automation_request(schedule, action, settings, at_time=None):
+    """The StartAutomationExecution request of one action of a schedule, for either backend.
+
+    The AWS runbook's (office_hours.build_automation_request), or, where the action needs it
+    (Schedule.uses_runbook), the collection's runbook with the schedule's calendars. at_time: the
+    time the runbook reads the calendar at; by default EventBridge Scheduler's placeholder of the
+    scheduled time, which the Lambda function of the lambda backend replaces with its fire time.
+    """
+    request = build_automation_request(
+        action, schedule.tag_key, schedule.tag_value, settings["automation_role_arn"], settings["max_concurrency"], settings["max_errors"])
+    if not schedule.uses_runbook(action):
+        return request
+    if not schedule.runbook:
+        raise ValueError("schedule %s needs the collection's runbook, and none was planned" % schedule.name)
+    return runbook_request(request, schedule.runbook, action, schedule.calendar_names, at_time or SCHEDULED_TIME,
+                           schedule.on_closed_days, schedule.hibernate and action == "stop")
+
+
 def after_view(before, changes):
     """The inventory view once the changes are made (the check-mode prediction is the same)."""
     view = copy.deepcopy(before)
@@ -217,16 +239,32 @@ def schedule_summary(schedule, names, removed=False):
     return summary
 
 
-def run(module, backend, schedules, exclusive=True, state="present"):
-    """Reads, plans, applies (unless check mode) and returns the module result."""
-    inventory = backend.read()
+def run(module, backend, schedules, exclusive=True, state="present", documents=None):
+    """Reads, plans, applies (unless check mode) and returns the module result.
+
+    documents: the group's calendars and runbook (schedule_documents.ScheduleDocuments), or None where the
+    caller manages none; its writes come before the schedules' (creations) and after them (removals), and
+    its planning sets the schedules' runbook and calendars, which their requests name.
+    """
     try:
+        inventory = backend.read()
+        first, last = [], []
+        if documents:
+            first, last = documents.read(schedules, backend.deployed_actions(inventory), state).plan(schedules, exclusive, state)
         changes = backend.plan(inventory, schedules, exclusive, state)
     except PlanError as error:
         module.fail_json(msg=str(error))
-    if changes and not module.check_mode:
-        backend.apply(inventory, changes)
+    documents_before = documents.view() if documents else {}
+    if (first or changes or last) and not module.check_mode:
+        for change in first:
+            change.request()
+        if changes:
+            backend.apply(inventory, changes)
+        for change in last:
+            change.request()
     before = inventory.view()
+    before.update(documents_before)
+    changes = first + changes + last
     after = after_view(before, changes)
     result = {
         "changed": bool(changes),

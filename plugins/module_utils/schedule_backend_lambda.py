@@ -65,7 +65,6 @@ from ansible_collections.awsops.ssm.plugins.module_utils.lambda_package import L
 from ansible_collections.awsops.ssm.plugins.module_utils.lambda_package import LAMBDA_HANDLER
 from ansible_collections.awsops.ssm.plugins.module_utils.lambda_package import LAMBDA_RUNTIME
 from ansible_collections.awsops.ssm.plugins.module_utils.lambda_package import build_package
-from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import build_automation_request
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import parse_time
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import parse_weekdays
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import lambda_event
@@ -80,6 +79,7 @@ from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import Inventory
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import PlanError
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import ScheduleBackend
+from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import automation_request
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import parse_input
 from ansible_collections.awsops.ssm.plugins.module_utils.parallel_reads import read_all
 from ansible_collections.awsops.ssm.plugins.module_utils.parallel_reads import read_together
@@ -431,14 +431,7 @@ class LambdaBackend(ScheduleBackend):
     def rule_request(self, schedule, action, function_arn):
         """(PutRule request, PutTargets target) for one action of a schedule."""
         translation = schedule.lambda_rules(action)
-        automation = build_automation_request(
-            action,
-            schedule.tag_key,
-            schedule.tag_value,
-            self.settings["automation_role_arn"],
-            self.settings["max_concurrency"],
-            self.settings["max_errors"],
-        )
+        automation = automation_request(schedule, action, self.settings)
         rule = {
             "Name": schedule.resource_name(action),
             "ScheduleExpression": translation.combined,

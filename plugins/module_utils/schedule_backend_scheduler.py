@@ -47,7 +47,6 @@ from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import erro
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import has_code
 from ansible_collections.awsops.ssm.plugins.module_utils.aws_retries import resend_while
 from ansible_collections.awsops.ssm.plugins.module_utils.idempotent_create import create_or_adopt
-from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import build_automation_request
 from ansible_collections.awsops.ssm.plugins.module_utils.office_hours import target_input
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import ACTIONS
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import INTERNAL_TAG_PREFIX
@@ -58,6 +57,7 @@ from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import Inventory
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import PlanError
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import ScheduleBackend
+from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import automation_request
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backend_common import parse_input
 from ansible_collections.awsops.ssm.plugins.module_utils.parallel_reads import read_all
 
@@ -268,14 +268,7 @@ class SchedulerBackend(ScheduleBackend):
 
     def request(self, schedule, action):
         """The CreateSchedule/UpdateSchedule request (the full definition) for one action of a schedule."""
-        automation = build_automation_request(
-            action,
-            schedule.tag_key,
-            schedule.tag_value,
-            self.settings["automation_role_arn"],
-            self.settings["max_concurrency"],
-            self.settings["max_errors"],
-        )
+        automation = automation_request(schedule, action, self.settings)
         target = {
             "Arn": universal_target_arn(self.settings["partition"]),
             "RoleArn": self.settings["invoker_role_arn"],

@@ -28,6 +28,11 @@ EventBridge rules, in UTC, invoke it with this event (the rule's Input)::
       "schedule": "office"         # optional: the schedule's name, for the log
     }
 
+When the request is for the collection's runbook (its Parameters have
+``AtTime``), the function sets AtTime to the local fire it acts for (in UTC;
+without a gate, the current minute): the runbook reads the Change Calendar
+and compares pause-until at that time.
+
 Without a gate the function always acts. With one, it acts only when the
 invocation comes within GATE_WINDOW (15 minutes) after a real local fire:
 ``time`` on one of ``weekdays`` in ``timezone``. A zone with daylight saving
@@ -95,17 +100,44 @@ def local_fire(gate, local_date):
     return instant
 
 
-def gate_refusal(gate, now):
-    """None when `now` (aware) is within GATE_WINDOW after a local fire of the gate, else why not."""
+def gate_fire(gate, now):
+    """The local fire (aware) that `now` comes within GATE_WINDOW after, or None."""
     now = now.astimezone(UTC)
     zone = zoneinfo.ZoneInfo(gate["timezone"])
     # A fire up to GATE_WINDOW ago may belong to yesterday's local date.
     for local_date in sorted({now.astimezone(zone).date(), (now - GATE_WINDOW).astimezone(zone).date()}):
         fire = local_fire(gate, local_date)
         if fire is not None and datetime.timedelta(0) <= now - fire.astimezone(UTC) < GATE_WINDOW:
-            return None
+            return fire
+    return None
+
+
+def gate_refusal(gate, now):
+    """None when `now` (aware) is within GATE_WINDOW after a local fire of the gate, else why not."""
+    if gate_fire(gate, now) is not None:
+        return None
+    zone = zoneinfo.ZoneInfo(gate["timezone"])
     return "%s is not within %d minutes after %s %s on %s" % (
         now.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z"), GATE_WINDOW.total_seconds() // 60, gate["time"], gate["timezone"], ",".join(gate["weekdays"]))
+
+
+def scheduled_time(gate, now):
+    """The time the run was meant for, ISO 8601 UTC: the gate's local fire, or (no gate) now to the minute."""
+    fire = gate_fire(gate, now) if gate else None
+    instant = fire.astimezone(UTC) if fire is not None else now.astimezone(UTC).replace(second=0, microsecond=0)
+    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def with_scheduled_time(request, gate, now):
+    """The request with the runbook's AtTime parameter (when it has one) set to the scheduled time.
+
+    The collection's runbook reads the calendar and compares pause-until at AtTime; the rule's Input carries a
+    placeholder there, as EventBridge Scheduler's does, and the function puts the time of the local fire in.
+    """
+    parameters = request.get("Parameters") or {}
+    if "AtTime" not in parameters:
+        return request
+    return dict(request, Parameters=dict(parameters, AtTime=[scheduled_time(gate, now)]))
 
 
 def handler(event, context=None, now=None, ssm_client=None):
@@ -116,12 +148,13 @@ def handler(event, context=None, now=None, ssm_client=None):
         raise ValueError("the event needs action (start or stop) and request (StartAutomationExecution arguments), got %r" % (event,))
     label = "%s %s" % (event.get("schedule", request.get("Targets")), action)
     gate = event.get("gate")
+    now = now or datetime.datetime.now(UTC)
     if gate:
-        refusal = gate_refusal(gate, now or datetime.datetime.now(UTC))
+        refusal = gate_refusal(gate, now)
         if refusal:
             LOGGER.info("%s skipped: %s", label, refusal)
             return {"skipped": refusal}
     client = ssm_client or get_ssm_client()
-    execution_id = client.start_automation_execution(**request)["AutomationExecutionId"]
+    execution_id = client.start_automation_execution(**with_scheduled_time(request, gate, now))["AutomationExecutionId"]
     LOGGER.info("%s: started automation execution %s", label, execution_id)
     return {"action": action, "AutomationExecutionId": execution_id}

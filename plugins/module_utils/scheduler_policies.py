@@ -64,6 +64,15 @@ What each needs, and where it is documented:
   ``scheduler.amazonaws.com`` and recommends ``aws:SourceAccount`` in the
   trust policy; SSM likewise for the automation role:
   https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role
+* The collection's runbook (instance_runbook, used only by schedules with
+  closed days, pause tags or hibernation): the invokers and the automation
+  role (for its child automations) may start it by its ARN in the account,
+  ``arn:PARTITION:ssm:REGION:ACCOUNT:automation-definition/NAME:*``; it reads
+  the instance's pause tags with ``ec2:DescribeTags``, which supports no
+  resource-level permissions (``Resource: "*"``), and its Change Calendars
+  with ``ssm:GetCalendarState`` and ``ssm:GetDocument`` (to name the closure)
+  on exactly those documents, ``arn:PARTITION:ssm:REGION:ACCOUNT:document/NAME``
+  (the reference's ``document`` resource type, for both actions).
 * The Lambda role writes its own log streams only:
   ``logs:CreateLogStream`` / ``logs:PutLogEvents`` on
   ``log-group:/aws/lambda/FUNCTION:*``.
@@ -100,6 +109,15 @@ def automation_definition_arns(partition, region):
     return ["arn:%s:ssm:%s:*:automation-definition/%s:*" % (partition, region, document) for document in AUTOMATION_DOCUMENTS]
 
 
+def runbook_arn(partition, region, account_id, name):
+    """The collection's runbook in this account, any version (the call resolves $DEFAULT to a number)."""
+    return "arn:%s:ssm:%s:%s:automation-definition/%s:*" % (partition, region, account_id, name)
+
+
+def document_arn(partition, region, account_id, name):
+    return "arn:%s:ssm:%s:%s:document/%s" % (partition, region, account_id, name)
+
+
 def automation_executions_arn(partition, region, account_id):
     return "arn:%s:ssm:%s:%s:automation-execution/*" % (partition, region, account_id)
 
@@ -134,13 +152,29 @@ def _pass_role_statement(sid, automation_role_arn):
     }
 
 
-def _start_automation_statement(sid, partition, region):
+def _start_automation_statement(sid, partition, region, account_id=None, runbook=None):
+    resources = automation_definition_arns(partition, region)
+    if runbook:
+        resources.append(runbook_arn(partition, region, account_id, runbook))
     return {
         "Sid": sid,
         "Effect": "Allow",
         "Action": "ssm:StartAutomationExecution",
-        "Resource": automation_definition_arns(partition, region),
+        "Resource": resources,
     }
+
+
+def _runbook_statements(partition, region, account_id, calendar_names):
+    """What the collection's runbook reads: the pause tags (DescribeTags has no resource-level permissions) and its calendars."""
+    statements = [{"Sid": "ReadPauseTags", "Effect": "Allow", "Action": "ec2:DescribeTags", "Resource": "*"}]
+    if calendar_names:
+        statements.append({
+            "Sid": "ReadChangeCalendars",
+            "Effect": "Allow",
+            "Action": ["ssm:GetCalendarState", "ssm:GetDocument"],
+            "Resource": [document_arn(partition, region, account_id, name) for name in sorted(set(calendar_names))],
+        })
+    return statements
 
 
 def _tag_targets_statement():
@@ -175,17 +209,20 @@ def _start_stop_statements(instances, instance_tags):
     ]
 
 
-def automation_role_policy(partition, region, account_id, automation_role_arn, kms_key_arns=None, instance_tags=None):
+def automation_role_policy(partition, region, account_id, automation_role_arn, kms_key_arns=None, instance_tags=None, runbook=None,
+                           calendar_names=()):
     """What SSM Automation needs, as the automation role, to start and stop the scheduled instances in one region.
 
     instance_tags: {tag key: [values]} of the schedules ({} for none), or None for every instance of the region.
+    runbook: the collection's runbook's name when schedules use it (instance_runbook.PERMISSIONS: its reads of
+    the pause tags and of calendar_names, the Change Calendars), else None.
     """
     statements = _start_stop_statements(instances_arn(partition, region, account_id), instance_tags)
     statements.extend(
         [
             {"Sid": "ReadInstanceStatus", "Effect": "Allow", "Action": "ec2:DescribeInstanceStatus", "Resource": "*"},
             _tag_targets_statement(),
-            _start_automation_statement("StartChildAutomations", partition, region),
+            _start_automation_statement("StartChildAutomations", partition, region, account_id, runbook),
             {
                 "Sid": "FollowChildAutomations",
                 "Effect": "Allow",
@@ -195,6 +232,8 @@ def automation_role_policy(partition, region, account_id, automation_role_arn, k
             _pass_role_statement("PassSelfToChildAutomations", automation_role_arn),
         ]
     )
+    if runbook:
+        statements.extend(_runbook_statements(partition, region, account_id, calendar_names))
     if kms_key_arns:
         statements.append(
             {
@@ -208,15 +247,16 @@ def automation_role_policy(partition, region, account_id, automation_role_arn, k
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 
-def invoker_policy(partition, region, automation_role_arn, queue_arns=()):
+def invoker_policy(partition, region, automation_role_arn, account_id=None, runbook=None, queue_arns=()):
     """What the caller of StartAutomationExecution (scheduler execution role) needs in one region.
 
+    runbook: the collection's runbook, when schedules run it (then account_id names its ARN's account).
     queue_arns: the queues it delivers failed invocations to (the schedules' dead-letter queues, the
     function's on-failure destination), with ``sqs:SendMessage`` on exactly those: EventBridge Scheduler
     and Lambda send there with this role's credentials.
     """
     statements = [
-        _start_automation_statement("StartOfficeHoursAutomations", partition, region),
+        _start_automation_statement("StartOfficeHoursAutomations", partition, region, account_id, runbook),
         _pass_role_statement("PassAutomationRole", automation_role_arn),
         _tag_targets_statement(),
     ]
@@ -225,9 +265,9 @@ def invoker_policy(partition, region, automation_role_arn, queue_arns=()):
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 
-def lambda_role_policy(partition, region, account_id, automation_role_arn, function_name, queue_arns=()):
+def lambda_role_policy(partition, region, account_id, automation_role_arn, function_name, runbook=None, queue_arns=()):
     """The invoker statements plus the function's own log streams."""
-    policy = invoker_policy(partition, region, automation_role_arn, queue_arns)
+    policy = invoker_policy(partition, region, automation_role_arn, account_id, runbook, queue_arns)
     policy["Statement"].append(
         {
             "Sid": "WriteFunctionLogs",

@@ -16,7 +16,11 @@ description:
     and their targets, and reports the local time each rule's gate acts at (the rules themselves are in UTC).
   - Weekly figures assume nobody starts or stops the instances by hand and that each start or stop holds until the next one
     (a start-only schedule runs 168 hours a week); expressions that do not repeat weekly have none (null).
-  - Makes no change; the reads are those of a run of M(awsops.ssm.ssm_automation_schedules) that changes nothing.
+  - "Closed days: for a schedule whose actions run the collection's runbook, the Change Calendars it reads (one C(GetDocument) each),
+    the closed days ahead (date, name, and source - inventory, holidays library or console) and the next seven days' grid with the
+    closed days marked, whose running hours account for them."
+  - Makes no change; the reads are those of a run of M(awsops.ssm.ssm_automation_schedules) that changes nothing, plus one C(GetDocument)
+    per calendar.
 author:
   - awsops.ssm maintainers (@awsops)
 options:
@@ -187,6 +191,24 @@ schedules:
       description: Share of the week (0 to 1) the instances are stopped, or null.
       type: float
       sample: 0.7321
+    calendars:
+      description: The Change Calendars the schedule's runbook reads (empty when it runs the AWS runbooks).
+      type: list
+      elements: str
+      sample: [instance-scheduler]
+    closed_days_ahead:
+      description:
+        - Every closed local date from today on in those calendars, with the event's C(name), its C(source) - C(inventory) and
+          C(holidays) (the collection's events) or C(console) (an event people added) - and the C(calendar).
+      type: list
+      elements: dict
+      sample: [{"date": "2026-12-25", "name": "Christmas Day", "source": "holidays", "calendar": "instance-scheduler"}]
+    week_ahead:
+      description:
+        - The next seven local days with the fires the calendars close left out (null without calendars) - C(grid), text lines
+          with C(#) for an hour the instances run, C(x) for one they would run were the day not closed, C(.) stopped, and the
+          closure of each closed day; C(running_hours) in those days; C(hours_saved_by_closed_days); C(closed_dates).
+      type: dict
     week_grid:
       description:
         - Text lines of a week, Monday first - two header lines with the hours 00 to 23, then one line per day,
@@ -214,11 +236,13 @@ schedules:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
 from ansible_collections.awsops.ssm.plugins.module_utils.automation_executions import add_last_runs
 from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import backend_settings
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import check_input
 from ansible_collections.awsops.ssm.plugins.module_utils.input_rules import options_of
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_backends import BACKENDS
+from ansible_collections.awsops.ssm.plugins.module_utils.schedule_report import calendar_names_of
 from ansible_collections.awsops.ssm.plugins.module_utils.schedule_report import report
 
 # input_rules field -> this module's option
@@ -244,13 +268,33 @@ def main():
     backend = BACKENDS[params["backend"]](module, backend_settings(params["group"], module.region))
     try:
         inventory = backend.read()
-        result = report(backend.deployed_actions(inventory), params["backend"], params["group"], params["count"])
+        deployed = backend.deployed_actions(inventory)
+        calendars = read_calendars(module, calendar_names_of(deployed))
+        result = report(deployed, params["backend"], params["group"], params["count"], calendars=calendars)
         if params["executions"]:
-            add_last_runs(module, result, backend.deployed_actions(inventory), params["executions"], params["executions_window_hours"])
+            add_last_runs(module, result, deployed, params["executions"], params["executions_window_hours"])
     except AnsibleAWSError as error:
         module.fail_json_aws_error(error)
     result.update(backend.status(inventory))
     module.exit_json(changed=False, **result)
+
+
+def read_calendars(module, names):
+    """{name: Calendar, or None when missing or unreadable} of the Change Calendars the schedules read: one GetDocument each."""
+    if not names:
+        return {}
+    from ansible_collections.awsops.ssm.plugins.module_utils.change_calendar import parse_calendar
+    from ansible_collections.awsops.ssm.plugins.module_utils.ssm_documents import get_document
+
+    client = aws_retries.client(module, "ssm")
+    calendars = {}
+    for name in names:
+        document = get_document(client, name, document_format="TEXT")
+        try:
+            calendars[name] = parse_calendar(document["Content"]) if document else None
+        except ValueError:
+            calendars[name] = None
+    return calendars
 
 
 if __name__ == "__main__":

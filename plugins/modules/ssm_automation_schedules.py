@@ -26,10 +26,17 @@ description:
     with the prefix, then the function and its log group when they carry the tag.
   - Every schedule and option is checked before the first call; a bad value fails with a message naming it
     (for example C(schedules[2].start)) and the accepted form, and nothing is changed.
+  - "Closed days and pause tags - an action that needs them runs the collection's runbook C(<group>-StartStopInstance) (an Automation
+    document, see M(awsops.ssm.ssm_automation_runbook)) instead of the AWS one, which reads the Change Calendar C(<group>) (or
+    C(<group>-<schedule>) for a schedule with closed days or a time zone of its own, see M(awsops.ssm.ssm_change_calendar)) at the
+    scheduled time and the instance's pause tags. The module keeps those documents in sync in the same run (created before the schedules
+    that name them, removed after), tagged C(awsops:ssm:schedule-group=<group>); events people add to a calendar in the console are kept.
+    Actions that need none of this keep the AWS runbooks (the collection's costs five Automation steps per instance instead of one)."
   - "Reads on a run that changes nothing: one C(ListSchedules) for the group and one C(GetSchedule) per schedule named C(*-start) or C(*-stop)
     (the listing does not return the description); one C(ListTagsForResource) more when O(tags) is given.
     With backend C(lambda): C(DescribeLogGroups) and C(ListTagsForResource) (log group), C(GetFunction), C(GetPolicy), C(ListRules) and
-    one C(ListTargetsByRule) per rule."
+    one C(ListTargetsByRule) per rule. Both - one C(ListDocuments) (the account's Change Calendars and Automation documents) and one
+    C(GetDocument) per calendar and runbook of the group."
 author:
   - awsops.ssm maintainers (@awsops)
 options:
@@ -41,6 +48,9 @@ options:
         or instead of start/stop/weekdays raw AWS expressions C(start_cron) / C(stop_cron) (C(cron(0 9 ? * MON-FRI *))),
         C(enabled) (default C(true)) and C(state) (C(present) or C(absent), default C(present)).
       - When C(stop) is earlier than C(start) (overnight), the stop fires on the following day.
+      - "Closed days, per schedule: C(closed_days) and C(holidays) (the forms of O(defaults.closed_days) and O(defaults.holidays)) replace the
+        defaults for that schedule (C([]) and C({}) turn them off); C(on_closed_days) is C(skip_start) (default - on a closed day the start
+        does not happen, the stop does) or C(skip_both); C(hibernate=true) stops by hibernating where the instance supports it."
     type: list
     elements: dict
     default: []
@@ -59,6 +69,26 @@ options:
           - Key of the tag that selects the instances.
         type: str
         default: Schedule
+      closed_days:
+        description:
+          - Closed days, each C("YYYY-MM-DD"), an inclusive range C("YYYY-MM-DD..YYYY-MM-DD") or C({date, name}), local dates in the
+            schedule's time zone, on which the start does not happen (see C(on_closed_days) in O(schedules)).
+        type: list
+        elements: raw
+        default: []
+      holidays:
+        description:
+          - "A country's public holidays as closed days: C({country: KR, subdivision: ..., categories: [...], language: ...,
+            include: [...], exclude: [...]}), from the C(holidays) library, for this year and the next (recomputed on every run)."
+        type: dict
+        default: {}
+  pause_tags:
+    description:
+      - Honour the instance tags C(awsops:scheduler:pause=true) and C(awsops:scheduler:pause-until=TIME) (ISO 8601 with an offset) on
+        every start and stop, which then run the collection's runbook. When false, only actions that skip closed days or hibernate run it
+        (and those honour the tags too).
+    type: bool
+    default: false
   exclusive:
     description:
       - Remove the schedules of this collection in O(group) that are not in O(schedules).
@@ -200,17 +230,19 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import COMMON_ARGUMENT_SPEC
 from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import COMMON_OPTIONS
-from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import checked_schedules
+from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import checked_input
 from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import run_module
+from ansible_collections.awsops.ssm.plugins.module_utils.automation_schedules import schedule_documents
 
 # input_rules field -> this module's option
-OPTIONS = dict(COMMON_OPTIONS, state="state", schedules="schedules", timezone="defaults.timezone", tag_key="defaults.tag_key")
+DEFAULTS = ("timezone", "tag_key", "closed_days", "holidays")
+OPTIONS = dict(COMMON_OPTIONS, state="state", schedules="schedules", pause_tags="pause_tags", **dict((field, "defaults." + field) for field in DEFAULTS))
 
 
 def input_values(params):
     """The options as input_rules fields (the schedules' defaults come from the defaults option)."""
     values = dict((field, params[option]) for field, option in OPTIONS.items() if "." not in option)
-    values.update(timezone=params["defaults"]["timezone"], tag_key=params["defaults"]["tag_key"])
+    values.update((field, params["defaults"][field]) for field in DEFAULTS)
     return values
 
 
@@ -223,15 +255,19 @@ def main():
             options=dict(
                 timezone=dict(type="str", default="UTC"),
                 tag_key=dict(type="str", default="Schedule", no_log=False),
+                closed_days=dict(type="list", elements="raw", default=[]),
+                holidays=dict(type="dict", default={}),
             ),
         ),
+        pause_tags=dict(type="bool", default=False),
         exclusive=dict(type="bool", default=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
     argument_spec.update(COMMON_ARGUMENT_SPEC)
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    schedules = checked_schedules(module, input_values(module.params), OPTIONS)
-    module.exit_json(**run_module(module, schedules, exclusive=module.params["exclusive"], state=module.params["state"]))
+    parsed = checked_input(module, input_values(module.params), OPTIONS)
+    documents = schedule_documents(module, parsed)
+    module.exit_json(**run_module(module, parsed["schedules"], exclusive=module.params["exclusive"], state=module.params["state"], documents=documents))
 
 
 if __name__ == "__main__":

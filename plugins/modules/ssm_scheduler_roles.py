@@ -89,6 +89,19 @@ options:
     type: list
     elements: str
     default: []
+  runbook_name:
+    description:
+      - The collection's start/stop runbook (M(awsops.ssm.ssm_automation_runbook)) that schedules of this region run, when any does
+        (closed days, pause tags, hibernation). The invoker and the automation role may then start it, and the automation role may
+        read the instances' pause tags (C(ec2:DescribeTags)) and the Change Calendars in O(calendar_names).
+      - The role C(awsops.ssm.instance_scheduler) builds it and O(calendar_names) with the filter C(awsops.ssm.schedule_documents).
+    type: str
+  calendar_names:
+    description:
+      - The Change Calendars the runbook reads (C(ssm:GetCalendarState) and C(ssm:GetDocument) on exactly these documents).
+    type: list
+    elements: str
+    default: []
   include_automation_role:
     description:
       - C(false) manages only the invoker role of O(backend) and leaves the automation role alone
@@ -196,6 +209,7 @@ DESCRIPTIONS = {
 OPTIONS = dict(
     (field, field) for field in (
         "backend", "automation_role_name", "invoker_role_name", "function_name", "kms_key_arns", "instance_tags", "dead_letter_queues", "tags",
+        "runbook_name", "calendar_names",
     )
 )
 
@@ -267,17 +281,18 @@ def run(module, iam):
         if "automation_role" in roles:
             roles["automation_role"].spec["trust_policy"] = automation_trust_policy(account_id)
             roles["automation_role"].spec["inline_policies"][policy_name] = automation_role_policy(
-                partition, region, account_id, automation_arn, kms_key_arns=params["kms_key_arns"], instance_tags=instance_tags(params)
+                partition, region, account_id, automation_arn, kms_key_arns=params["kms_key_arns"], instance_tags=instance_tags(params),
+                runbook=params["runbook_name"], calendar_names=params["calendar_names"],
             )
         invoker = roles["invoker_role"]
         queue_arns = [arn(partition, "sqs", region, account_id, name) for name in params["dead_letter_queues"]]
         if backend == "lambda":
             invoker.spec["trust_policy"] = lambda_trust_policy()
             invoker.spec["inline_policies"][policy_name] = lambda_role_policy(
-                partition, region, account_id, automation_arn, params["function_name"], queue_arns)
+                partition, region, account_id, automation_arn, params["function_name"], params["runbook_name"], queue_arns)
         else:
             invoker.spec["trust_policy"] = scheduler_trust_policy(account_id)
-            invoker.spec["inline_policies"][policy_name] = invoker_policy(partition, region, automation_arn, queue_arns)
+            invoker.spec["inline_policies"][policy_name] = invoker_policy(partition, region, automation_arn, account_id, params["runbook_name"], queue_arns)
         changed = False
         for role in roles.values():
             changed |= role.present()
@@ -302,6 +317,8 @@ def main():
         kms_key_arns=dict(type="list", elements="str", default=[], no_log=False),
         instance_tags=dict(type="dict"),
         dead_letter_queues=dict(type="list", elements="str", default=[]),
+        runbook_name=dict(type="str"),
+        calendar_names=dict(type="list", elements="str", default=[]),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),

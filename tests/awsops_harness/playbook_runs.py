@@ -48,3 +48,23 @@ def make_instances(aws, region, names_and_services):
         )
         ids[name] = reservation["Instances"][0]["InstanceId"]
     return ids
+
+
+def hosts_with(moto, cases):
+    """An inventory of one target per case, in us-east-1: {host: (its variables, the message its failure must list)}."""
+    return inventory(**dict((host, target(moto, "us-east-1", **variables)) for host, (variables, _message) in cases.items()))
+
+
+def assert_each_target_fails_naming_its_variable(run, cases, task):
+    """Every target of hosts_with failed at its first task listing exactly its one message, and no AWS call was made."""
+    assert run.returncode == 2, run.summary()
+    counts = recap(run.output)
+    assert sorted(counts) == sorted(cases), counts
+    assert all(count["failed"] == 1 and count["ok"] == 0 and count["changed"] == 0 for count in counts.values()), counts
+    for host, (_variables, message) in cases.items():
+        failed = run.task(task, host=host)
+        assert failed.failed, failed
+        assert failed.result["msg"].startswith("awsops.ssm: nothing was changed in this target; fix these inputs:\n")
+        assert len(failed.result["problems"]) == 1 and failed.result["problems"][0].startswith(message), (host, failed.result["problems"])
+    # Not one AWS call in any service, by any target.
+    assert run.calls == [], [str(call) for call in run.calls]

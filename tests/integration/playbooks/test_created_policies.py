@@ -137,3 +137,25 @@ def test_default_host_management_and_endpoints_create_no_policy_with_findings(an
     assert names == sorted(["role %s: trust policy" % role, "role %s: inline policy awsops-ssm-session-logging-%s" % (role, region),
                             "bucket policy of awsops-session-logs-%s" % region, "%s: key policy" % region]), names
     assert_no_findings(documents)
+
+
+@pytest.mark.parametrize("backend", ["scheduler", "lambda"])
+def test_closed_days_add_the_runbook_and_exactly_the_calendars_and_stay_lint_clean(ansible, moto, aws, backend):
+    """Closed days make site use the collection's runbook: the invoker and automation role may start it by its ARN, the automation
+    role may read the pause tags and exactly the schedules' Change Calendars; parliament finds nothing."""
+    host = target(moto, "us-east-1", instance_scheduler_backend=backend, instance_scheduler_closed_days=["2026-12-24..2026-12-31"],
+                  instance_scheduler_schedules=[dict(SCHEDULE), dict(SCHEDULE, name="berlin", timezone="Europe/Berlin")], **SESSION_LOGGING_OFF)
+    run = ansible.run_playbook("awsops.ssm.site", inventory=inventory(only=host), extra_vars={"awsops_ssm_components": ["instance_scheduler"]})
+    assert run.returncode == 0, run.summary()
+    documents = created_policies(aws, ["us-east-1"])
+    assert_no_findings(documents)
+    policy = "awsops-ssm-scheduler-us-east-1"
+    automation = aws("iam").get_role_policy(RoleName=AUTOMATION_ROLE, PolicyName=policy)["PolicyDocument"]
+    invoker = aws("iam").get_role_policy(RoleName=INVOKER_ROLES[backend], PolicyName=policy)["PolicyDocument"]
+    by_sid = dict((statement["Sid"], statement) for statement in automation["Statement"])
+    calendars = ["arn:aws:ssm:us-east-1:%s:document/instance-scheduler%s" % (ACCOUNT, suffix) for suffix in ("", "-berlin")]
+    assert by_sid["ReadChangeCalendars"]["Resource"] == calendars
+    assert by_sid["ReadPauseTags"]["Resource"] == "*"
+    runbook = "arn:aws:ssm:us-east-1:%s:automation-definition/instance-scheduler-StartStopInstance:*" % ACCOUNT
+    assert runbook in by_sid["StartChildAutomations"]["Resource"]
+    assert runbook in invoker["Statement"][0]["Resource"]

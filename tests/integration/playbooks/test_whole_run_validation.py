@@ -14,8 +14,9 @@ all (not only no write). The same for teardown with what teardown uses.
 import pytest
 
 from awsops_harness.playbook_runs import SCHEDULE
+from awsops_harness.playbook_runs import assert_each_target_fails_naming_its_variable
+from awsops_harness.playbook_runs import hosts_with
 from awsops_harness.playbook_runs import inventory
-from awsops_harness.playbook_runs import recap
 from awsops_harness.playbook_runs import target
 
 PREFLIGHT = "Check every input and connect to the target"
@@ -54,24 +55,6 @@ BAD_SITE_INPUT = {
                'session_manager_s3_bucket: "Bad_Bucket" is not an S3 bucket name; expected 3-63 lowercase letters, digits, dots and hyphens'),
     "role-to-assume": ({"aws_assume_role_arn": "deploy"}, 'aws_assume_role_arn: "deploy" is not a role ARN; expected arn:aws:iam::ACCOUNT:role/NAME'),
 }
-
-
-def hosts_with(moto, cases):
-    return inventory(**dict((host, target(moto, "us-east-1", **variables)) for host, (variables, _message) in cases.items()))
-
-
-def assert_each_target_fails_naming_its_variable(run, cases, task):
-    assert run.returncode == 2, run.summary()
-    counts = recap(run.output)
-    assert sorted(counts) == sorted(cases), counts
-    assert all(count["failed"] == 1 and count["ok"] == 0 and count["changed"] == 0 for count in counts.values()), counts
-    for host, (_variables, message) in cases.items():
-        failed = run.task(task, host=host)
-        assert failed.failed, failed
-        assert failed.result["msg"].startswith("awsops.ssm: nothing was changed in this target; fix these inputs:\n")
-        assert len(failed.result["problems"]) == 1 and failed.result["problems"][0].startswith(message), (host, failed.result["problems"])
-    # Not one AWS call in any service, by any target.
-    assert run.calls == [], [str(call) for call in run.calls]
 
 
 def test_every_bad_input_stops_site_before_any_aws_call(ansible, moto):

@@ -146,7 +146,8 @@ def test_every_problem_is_reported_at_once_one_per_line(ansible, moto):
     "role_vars, message",
     [
         ({"instance_scheduler_backend": "cron"}, "instance_scheduler_backend must be one of: scheduler, lambda, got: cron"),
-        ({"instance_scheduler_schedules": [office(stat="absent")]}, "instance_scheduler_schedules.stat. Supported parameters include: enabled, name,"),
+        ({"instance_scheduler_schedules": [office(stat="absent")]},
+         "instance_scheduler_schedules.stat. Supported parameters include: closed_days, enabled, hibernate, holidays, name, on_closed_days,"),
         ({"instance_scheduler_schedules": [{"start": "09:00"}]}, "missing required arguments: name found in instance_scheduler_schedules"),
         ({"instance_scheduler_tags": ["not", "a", "dict"]}, "instance_scheduler_tags"),
     ],

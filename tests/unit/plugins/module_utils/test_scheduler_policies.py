@@ -42,8 +42,8 @@ def every_policy():
         "automation (instance tags)": automation_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, instance_tags={"Schedule": ["office"]}),
         "scheduler": invoker_policy("aws", REGION, AUTOMATION_ROLE),
         "lambda": lambda_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, "instance-scheduler"),
-        "scheduler (dead-letter queues)": invoker_policy("aws", REGION, AUTOMATION_ROLE, QUEUES),
-        "lambda (on-failure queue)": lambda_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, "instance-scheduler", QUEUES[:1]),
+        "scheduler (dead-letter queues)": invoker_policy("aws", REGION, AUTOMATION_ROLE, queue_arns=QUEUES),
+        "lambda (on-failure queue)": lambda_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, "instance-scheduler", queue_arns=QUEUES[:1]),
     }
 
 
@@ -204,9 +204,9 @@ def test_partitions_and_paths():
 
 def test_the_invoker_may_send_to_exactly_the_queues_it_is_given():
     """sqs:SendMessage on the notification queues only (Scheduler and Lambda deliver with the role's credentials); none without."""
-    policy = by_sid(invoker_policy("aws", REGION, AUTOMATION_ROLE, QUEUES))
+    policy = by_sid(invoker_policy("aws", REGION, AUTOMATION_ROLE, queue_arns=QUEUES))
     wanted = {"Sid": "SendFailedInvocations", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": sorted(QUEUES)}
     assert policy["SendFailedInvocations"] == wanted
     assert "SendFailedInvocations" not in by_sid(invoker_policy("aws", REGION, AUTOMATION_ROLE))
-    lambda_policy = by_sid(lambda_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, "instance-scheduler", QUEUES[:1]))
+    lambda_policy = by_sid(lambda_role_policy("aws", REGION, ACCOUNT, AUTOMATION_ROLE, "instance-scheduler", queue_arns=QUEUES[:1]))
     assert lambda_policy["SendFailedInvocations"]["Resource"] == QUEUES[:1]
