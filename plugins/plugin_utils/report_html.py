@@ -15,7 +15,8 @@ Input (``render(targets, generated=None)``), one item per target::
                                              # right_now when it ran with executions
       "closed_days": [                       # optional: the target's closed days ahead (its Change Calendar),
         {"date": "2026-12-25", "reason": "Christmas Day"},        # dates in each schedule's own zone; a schedule's
-      ],                                     # own "closed_days_ahead" (same form) replaces it for that schedule
+      ],                                     # own "closed_days_ahead" ({date, name, source}, as the info module
+                                             # returns it for a schedule with Change Calendars) replaces it
       "session_manager": {                   # optional
         "profile": "SSMSessionInstanceRole",
         "instances": [{"instance_id": "i-0b745b63c0149ee49", "name": "web-1", "state": "running"}],
@@ -58,7 +59,8 @@ def parse_week_grid(lines):
 def closed_by_date(closed_days):
     closed = {}
     for item in closed_days or []:
-        closed[str(item["date"])] = item.get("reason") or "closed"
+        # ssm_automation_schedule_info's closed_days_ahead names the day (holiday, console event); a reason may say more.
+        closed[str(item["date"])] = item.get("reason") or item.get("name") or "closed"
     return closed
 
 
@@ -94,7 +96,9 @@ def fire_rows(times, closed):
 
 
 def schedule_model(schedule, now, target_closed):
-    closed = closed_by_date(schedule["closed_days_ahead"]) if "closed_days_ahead" in schedule else target_closed
+    # A schedule that reads Change Calendars has its own closed days (possibly none ahead); the others have the target's.
+    own = schedule.get("calendars") or schedule.get("closed_days_ahead")
+    closed = closed_by_date(schedule.get("closed_days_ahead")) if own else target_closed
     share = schedule.get("share_stopped")
     return {
         "name": schedule["name"],

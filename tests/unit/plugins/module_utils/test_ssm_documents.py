@@ -53,8 +53,9 @@ def owned(client):
 
 
 def test_a_retried_create_that_meets_its_own_document_reads_it_back(ssm):
+    """The client's retry layer (aws_retries, below the Stubber) resent a create whose answer was lost: AWS answers
+    DocumentAlreadyExists, and the document this run made is read back and taken."""
     client, stubber = ssm
-    stubber.add_client_error("create_document", "ThrottlingException", http_status_code=400, expected_params=create_request())
     stubber.add_client_error("create_document", "DocumentAlreadyExists", expected_params=create_request())
     read_back(stubber, OURS)
     assert owned(client).create(TEXT, {}, lambda text: text == TEXT) == "1"
