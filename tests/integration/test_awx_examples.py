@@ -133,7 +133,11 @@ def test_execution_environment_builds_from_the_local_tarball(tmp_path, sandbox):
     ours = {}
     for kind in ("python", "system"):
         ours[kind] = [line.split("#")[0].strip() for line in found.get(kind) or [] if line.endswith("from collection awsops.ssm")]
-    assert sorted(ours["python"]) == ["boto3>=1.34.0", "botocore>=1.34.0", "tzdata"], found
+    # Exactly the collection's requirements.txt (boto3, botocore, tzdata, holidays, icalendar), from the installed copy.
+    with open(os.path.join(REPO_ROOT, "requirements.txt"), encoding="utf-8") as requirements:
+        wanted = sorted(line.strip() for line in requirements if line.strip() and not line.startswith("#"))
+    assert {"boto3>=1.34.0", "botocore>=1.34.0", "tzdata", "holidays>=0.60", "icalendar>=6.1.0"} <= set(wanted)
+    assert sorted(ours["python"]) == wanted, found
     # bindep.txt lists no package: the image's own Python runs Ansible and the modules need no system tool.
     assert ours["system"] == [], found
 
