@@ -124,6 +124,8 @@ def client_config(settings):
         retries={"mode": "standard", "total_max_attempts": settings.attempts},
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
+        # One connection per thread of parallel_reads at its largest (botocore keeps 10): no read waits for a connection.
+        max_pool_connections=MAX_WORKERS,
     )
 
 

@@ -19,6 +19,7 @@ import botocore.exceptions
 import pytest
 
 from ansible_collections.awsops.ssm.plugins.module_utils import aws_retries
+from ansible_collections.awsops.ssm.plugins.module_utils import parallel_reads
 
 from awsops_harness.wire_stub import WireStub
 
@@ -228,3 +229,9 @@ def test_resend_while_waits_only_for_what_is_not_ready(fake_time):
     with pytest.raises(botocore.exceptions.ClientError, match="Throttling"):
         aws_retries.resend_while(send, aws_retries.has_code("NoSuchEntity"))
     assert fake_time.sleeps == [1]  # a failure that is not "not ready" is not waited for
+
+
+def test_every_client_has_a_connection_for_each_parallel_read():
+    """botocore keeps 10 connections per client; AWSOPS_SSM_READ_WORKERS allows up to 32 reads at a time."""
+    settings, _problems = aws_retries.settings_from_environment({})
+    assert aws_retries.client_config(settings).max_pool_connections == parallel_reads.MAX_WORKERS
