@@ -39,6 +39,7 @@ turns it off.
 
 import atexit
 import builtins
+import gc
 import io
 import locale
 import os
@@ -50,12 +51,14 @@ import traceback
 import types
 import warnings
 
+from ansible import constants as C
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action.normal import ActionModule as NormalAction
 from ansible.release import __version__ as ansible_version
 from ansible.utils.display import Display
 
 from ansible_collections.awsops.ssm.plugins.plugin_utils import botocore_data
+from ansible_collections.awsops.ssm.plugins.plugin_utils import code_cache
 
 try:
     # Imported here, these are imported once: ansible-playbook loads an action plugin before it forks
@@ -84,6 +87,9 @@ DEFAULT_WARNING_FILTERS = (
 )
 
 display = Display()
+# The modules a forked child takes out of sys.modules, kept referenced: freeing them would only cost the child
+# time and copies of the worker's memory pages, and the child ends with the module anyway.
+_SET_ASIDE = []
 
 
 def same_python(interpreter):
@@ -163,6 +169,9 @@ def _from_ansible(hook):
 
 def _become_a_new_python(command, cwd, stdout_fd, stderr_fd):
     """In the forked child: the state `PYTHON script` would start in, as far as a module can tell."""
+    # What the child inherits stays out of its garbage collections: they would write to (and so copy) every page
+    # of the worker's objects. The module's own objects are collected as usual.
+    gc.freeze()
     read_end, write_end = os.pipe()
     os.close(write_end)
     os.dup2(read_end, 0)
@@ -192,7 +201,7 @@ def _become_a_new_python(command, cwd, stdout_fd, stderr_fd):
             warnings.filterwarnings(action, category=category, module=module or "")
     atexit._clear()  # pylint: disable=protected-access
     for name in [name for name in sys.modules if name.split(".", 1)[0] in PAYLOAD_PACKAGES]:
-        del sys.modules[name]
+        _SET_ASIDE.append(sys.modules.pop(name))
     sys.meta_path[:] = [finder for finder in sys.meta_path if not _from_ansible(finder)]
     sys.path_hooks[:] = [hook for hook in sys.path_hooks if not _from_ansible(hook)]
     sys.path_importer_cache.clear()
@@ -223,9 +232,10 @@ def _exit_code(exit_request):
     return 1
 
 
-def _run_child(command, cwd, stdout_fd, stderr_fd, started_fd):
+def _run_child(command, cwd, stdout_fd, stderr_fd, started_fd, code_directory):
     """The forked child: becomes a new Python, tells the worker so, runs the payload as __main__, and exits."""
     main = _become_a_new_python(command, cwd, stdout_fd, stderr_fd)
+    code_cache.install(code_directory)  # the payload's sources compiled once per run (code_cache.py)
     code = compile(command.script, command.script_path or "<stdin>", "exec")
     os.write(started_fd, b"1")
     os.close(started_fd)
@@ -246,8 +256,11 @@ def _run_child(command, cwd, stdout_fd, stderr_fd, started_fd):
     return status
 
 
-def run_forked(command, cwd):
-    """(rc, stdout, stderr) of the module run in a forked child, as the local connection returns them; None if it never started."""
+def run_forked(command, cwd, code_directory=None):
+    """(rc, stdout, stderr) of the module run in a forked child, as the local connection returns them; None if it never started.
+
+    code_directory: where the child finds and keeps the compiled sources of payloads (code_cache.py); None compiles them.
+    """
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         started_read, started_write = os.pipe()
         for stream in (sys.stdout, sys.stderr):
@@ -261,7 +274,7 @@ def run_forked(command, cwd):
             status = 1
             try:
                 os.close(started_read)
-                status = _run_child(command, cwd, stdout.fileno(), stderr.fileno(), started_write)
+                status = _run_child(command, cwd, stdout.fileno(), stderr.fileno(), started_write, code_directory)
             finally:
                 os._exit(status)  # pylint: disable=protected-access
         os.close(started_write)
@@ -311,7 +324,7 @@ class InWorkerAction(NormalAction):
                 command = None
             if command is not None:
                 display.vvv("EXEC in a fork of this worker (awsops.ssm module runner): %s" % cmd, host=self._play_context.remote_addr)
-                result = run_forked(command, getattr(connection, "cwd", None))
+                result = run_forked(command, getattr(connection, "cwd", None), code_cache.directory(C.DEFAULT_LOCAL_TMP))
                 if result is not None:
                     return result
                 self._process_instead("the forked module run could not start")

@@ -32,7 +32,7 @@ OTHER_PYTHON = "/usr/bin/python3"  # a Python other than the one running Ansible
 RUNNER_WARNING = "awsops.ssm runs its modules as separate processes"
 # Values that differ between any two runs, in whichever way: random temporary paths and async job data.
 VOLATILE_KEYS = ("ansible_job_id", "results_file", "started", "finished", "attempts")
-PAYLOAD_PATH = re.compile(r"/[^\s'\"]*ansible_probe_payload_[^\s'\"/]*|/[^\s'\"]*ansible-tmp-[^\s'\"/]*")
+PAYLOAD_PATH = re.compile(r"/[^\s'\"]*ansible_[^\s'\"/]*_payload_[^\s'\"/]*|/[^\s'\"]*ansible-tmp-[^\s'\"/]*")
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +122,26 @@ def test_the_probe_gives_the_same_results_in_a_fork_and_as_a_process(ansible, co
     assert "s3cr3t-t0ken" not in str(worker.task("secret in an exception, no_log task").result)
     assert "segfault-like end" in worker.task("death with stderr").result["module_stderr"]
     assert worker.task("task environment").result["env_value"] == "it's $HOME & more"
+
+
+def test_each_source_of_the_payloads_is_compiled_once_per_run(ansible, collections_path):
+    """The fork's compile cache (plugins/plugin_utils/code_cache.py): the first module run compiles, the others find it all."""
+    tasks = [
+        {"name": "loop", PROBE: {"item": "{{ item }}", "show_code_cache": True}, "loop": [1, 2, 3]},
+        {"name": "another task", PROBE: {"show_code_cache": True, "warn": "cached"}},
+    ]
+    runs = run_both(ansible, probe_play(tasks), collections_path)
+    worker, process = runs["worker"], runs["process"]
+    cached = [item["code_cache"] for item in worker.task("loop").result["results"]] + [worker.task("another task").result["code_cache"]]
+    # The first run counts what it compiled up to its main() (it imports a few more on its way out); nothing is compiled after it.
+    assert 20 < cached[0] <= cached[1] and cached[1:] == [cached[1]] * 3, cached
+    assert [item["code_cache"] for item in process.task("loop").result["results"]] == [None] * 3
+    # Code read back from the cache names the payload it ran from, as compiled code does.
+    for run in (worker, process):
+        for files in [item["code_files"] for item in run.task("loop").result["results"]]:
+            assert "_payload.zip/ansible_collections/awsops_test/probe/plugins/modules/probe.py" in files[0], files
+            assert "_payload.zip/ansible/module_utils/basic.py" in files[1], files
+    assert normalized(worker.task("loop").result["results"][0]["code_files"]) == normalized(process.task("loop").result["results"][0]["code_files"])
 
 
 def test_delegate_to_reads_the_delegated_hosts_interpreter(ansible, collections_path):

@@ -20,12 +20,14 @@ options:
   crash_with_secret: {description: raise an exception whose message holds the secret, type: bool, default: false}
   die: {description: write this to stderr and end the process without a result, type: str}
   env_name: {description: the environment variable whose value is returned, type: str}
+  show_code_cache: {description: return how many sources the module runner's compile cache holds (null in a module process), type: bool, default: false}
 author: awsops.ssm contributors
 """
 
 import logging
 import os
 import sys
+import zipimport
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -52,6 +54,7 @@ def main():
             crash_with_secret=dict(type="bool", default=False),
             die=dict(type="str"),
             env_name=dict(type="str"),
+            show_code_cache=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -82,7 +85,12 @@ def main():
         python=sys.executable,
         cwd=os.getcwd(),
         stdin_at_end=sys.stdin.read() == "",
+        # Where the code of this module and of ansible's module_utils says it comes from (tracebacks show it).
+        code_files=[main.__code__.co_filename, AnsibleModule.__init__.__code__.co_filename],
     )
+    if params["show_code_cache"]:
+        cache = getattr(zipimport._compile_source, "path", None)  # pylint: disable=protected-access
+        result["code_cache"] = len(os.listdir(cache)) if cache else None
     if params["env_name"]:
         result["env_value"] = os.environ.get(params["env_name"])
     if params["want"] is not None and module._diff:  # pylint: disable=protected-access
