@@ -56,6 +56,11 @@ from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints impor
 from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import read_state
 from ansible_collections.awsops.ssm.plugins.module_utils.session_endpoints import state_problems
 from ansible_collections.awsops.ssm.plugins.module_utils.session_log_bucket import other_region_problem
+from ansible_collections.awsops.ssm.plugins.plugin_utils import botocore_data
+
+# botocore's endpoint and service data parsed here, in ansible-playbook before it forks the worker of each
+# target, not in each target's check (its region and partition rules read endpoints.json).
+botocore_data.share()
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOK_DEFAULTS = {

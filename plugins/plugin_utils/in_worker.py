@@ -70,6 +70,11 @@ except ImportError:
 else:
     # botocore's service data too: parsed here once, not in every module run (botocore_data.py).
     botocore_data.share()
+for _library in ("holidays", "icalendar"):  # what the schedules module imports for closed days (requirements.txt)
+    try:
+        __import__(_library)
+    except ImportError:
+        pass  # the module reports it, as in a process
 
 SWITCH = "AWSOPS_SSM_IN_WORKER"
 # The line ansible-core's AnsiballZ wrapper starts with, in 2.19 to 2.21 (ansible/_internal/_ansiballz/_wrapper.py).
@@ -306,6 +311,17 @@ def worker_can_fork():
 class InWorkerAction(NormalAction):
     """ansible-core's normal action, whose module runs in a fork of the worker when that changes nothing."""
 
+    _forking = False
+
+    def _is_pipelining_enabled(self, module_style, wrap_async=False):
+        # Where the module may run in a fork (the local connection, no become), its payload goes on stdin, as
+        # pipelining = True sends it: no temporary directory to make, chmod and remove, three shell commands
+        # per module task. ANSIBLE_KEEP_REMOTE_FILES and async keep ansible-core's own choice.
+        if (self._forking and module_style == "new" and not wrap_async and not C.DEFAULT_KEEP_REMOTE_FILES
+                and getattr(self._connection, "become", None) is None):
+            return True
+        return super()._is_pipelining_enabled(module_style, wrap_async)
+
     def run(self, tmp=None, task_vars=None):
         connection = self._connection
         if not boolean(os.environ.get(SWITCH, "true"), strict=False) or connection.transport != "local":
@@ -314,6 +330,9 @@ class InWorkerAction(NormalAction):
         if unable:
             self._process_instead(unable)
             return super().run(tmp, task_vars)
+        # This worker runs one task and exits: what it inherited from ansible-playbook stays out of its garbage
+        # collections (and of the forked module run's), which would otherwise write to and copy those pages.
+        gc.freeze()
         exec_command = connection.exec_command
         own_attribute = vars(connection).get("exec_command")
 
@@ -331,9 +350,11 @@ class InWorkerAction(NormalAction):
             return exec_command(cmd, in_data=in_data, sudoable=sudoable)
 
         connection.exec_command = exec_in_fork
+        self._forking = True
         try:
             return super().run(tmp, task_vars)
         finally:
+            self._forking = False
             if own_attribute is None:
                 del connection.exec_command  # the connection's own method again
             else:

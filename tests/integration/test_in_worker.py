@@ -144,6 +144,20 @@ def test_each_source_of_the_payloads_is_compiled_once_per_run(ansible, collectio
     assert normalized(worker.task("loop").result["results"][0]["code_files"]) == normalized(process.task("loop").result["results"][0]["code_files"])
 
 
+def test_a_forked_module_run_needs_no_temporary_directory_commands(ansible, collections_path):
+    """The payload goes to the fork on stdin (as pipelining does): no mkdir, chmod and rm per task; ANSIBLE_KEEP_REMOTE_FILES keeps them."""
+    tasks = [{"name": "two runs", PROBE: {"item": "{{ item }}"}, "loop": [1, 2]}]
+    runs = run_both(ansible, probe_play(tasks), collections_path)
+    assert_same(runs, ["two runs"])
+    temporary = re.compile(r"EXEC /bin/sh -c '(\( umask 77 && mkdir|chmod u\+rwx|rm -f -r)")
+    assert not temporary.findall(runs["worker"].output), runs["worker"].output
+    assert runs["worker"].output.count(FORK_MARK) == 2
+    assert len(temporary.findall(runs["process"].output)) == 6  # mkdir, chmod, rm for each item
+    kept = ansible.run_playbook(probe_play(tasks), args=["-vvv"], env={"ANSIBLE_COLLECTIONS_PATH": collections_path, "ANSIBLE_KEEP_REMOTE_FILES": "1"})
+    assert kept.returncode == 0 and kept.output.count(FORK_MARK) == 2
+    assert sorted(temporary.findall(kept.output)) == ["( umask 77 && mkdir", "chmod u+rwx", "chmod u+rwx"]  # the files stay
+
+
 def test_delegate_to_reads_the_delegated_hosts_interpreter(ansible, collections_path):
     # The target's interpreter is this Python, localhost's another: delegated to localhost the
     # module runs with the other Python (a process), on the target in a fork; and the other way round.

@@ -14,8 +14,10 @@ document, the function, the session log group and bucket...), and a rerun
 without faults changes nothing.
 """
 
+import statistics
 import time
 
+import boto3
 import pytest
 
 from awsops_harness.aws_resources import snapshot
@@ -160,3 +162,24 @@ def test_a_persistent_server_error_fails_within_the_bound_with_the_error_text(an
     assert state["kms_keys_pending_deletion"] == []
     assert len(state["kms_keys"]) == len(state["kms_aliases"]), state
     assert state["schedules"] == [], state
+
+
+def test_the_latency_added_is_the_latency_asked_for(moto):
+    """make bench --latency: a request through the proxy costs the delay it is given and no more (no stall of the reply)."""
+    def median_round_trip(url):
+        sts = boto3.client("sts", region_name=REGION, endpoint_url=url, aws_access_key_id="testing", aws_secret_access_key="testing")
+        sts.get_caller_identity()
+        times = []
+        for _call in range(15):
+            began = time.perf_counter()
+            sts.get_caller_identity()
+            times.append(time.perf_counter() - began)
+        return statistics.median(times)
+
+    delayed = FaultProxy(moto.url, Faults(latency_ms=50)).start()
+    try:
+        added = median_round_trip(delayed.url) - median_round_trip(moto.url)
+    finally:
+        delayed.stop()
+    # 50 ms asked; a reply held back by Nagle's algorithm and a delayed ACK would add about 40 ms more.
+    assert 0.045 <= added < 0.080, added
