@@ -165,7 +165,8 @@ def get_policy_statements(client, name):
 
 @LambdaErrorHandler.list_error_handler("list the rules")
 def list_rules(client, prefix):
-    return client.get_paginator("list_rules").paginate(NamePrefix=prefix).build_full_result()["Rules"]
+    # 100 a page, the most ListRules returns (a group of 100 schedules is two pages of its 200 rules).
+    return client.get_paginator("list_rules").paginate(NamePrefix=prefix, PaginationConfig={"PageSize": 100}).build_full_result()["Rules"]
 
 
 @LambdaErrorHandler.list_error_handler("list the targets of the rule", [])

@@ -39,7 +39,9 @@ Options (or their environment variables):
                    round trip to AWS costs; the targets of GitHub issue 13 are checked with it
   --targets K      BENCH_TARGETS     two more cases: the full default site (session key and
                    log group, one schedule) on 1 target and on K targets (K regions of one
-                   account, ansible-playbook -f K), converge then no-op, with the CPU per target
+                   account, ansible-playbook -f K), converge then no-op, with the CPU per target,
+                   and ansible-core alone (one ansible.builtin.command task on K hosts, -f K) as
+                   the floor of the process tree's memory
 
 Environment: BENCH_SIZES=1,10 (0: none)  BENCH_REPEAT=1  BENCH_BACKEND=lambda|scheduler
 (default lambda when the collection has it)  BENCH_SESSION_INSTANCES=50 (0 skips that target)
@@ -481,6 +483,9 @@ def targets_for(case, ours, theirs, latency_ms=None, single_target=None):
         rows.append(("%s: no-op controller CPU seconds per target" % label, noop["cpu_seconds_per_target"], 2.2, noop["cpu_seconds_per_target"] <= 2.2))
         if noop.get("peak_rss_mb") is not None:
             rows.append(("%s: no-op peak RSS of the process tree, MB" % label, noop["peak_rss_mb"], 1024, noop["peak_rss_mb"] <= 1024))
+        if noop.get("peak_pss_mb") is not None:
+            # RSS counts each page the forked processes share once per process; PSS counts it once in all.
+            rows.append(("%s: no-op peak PSS of the process tree, MB" % label, noop["peak_pss_mb"], 1024, noop["peak_pss_mb"] <= 1024))
     if latency_ms and case.get("n") == 100:
         rows.append(("%s: no-op wall seconds at %d ms per request" % (label, latency_ms), noop["wall_seconds"], 6, noop["wall_seconds"] <= 6))
     n = case.get("n")
@@ -637,6 +642,22 @@ def arguments(argv=None):
     return options
 
 
+def ansible_core_floor(workdir, targets):
+    """What ansible-core itself costs on K hosts with -f K: one ansible.builtin.command task (a module process per host)."""
+    inventory = {"all": {"hosts": dict(("host%d" % number, {"ansible_connection": "local", "ansible_python_interpreter": sys.executable})
+                                       for number in range(targets))}}
+    plays = [{"name": "Floor", "hosts": "all", "gather_facts": False,
+              "tasks": [{"name": "One module task", "ansible.builtin.command": "sleep 2", "changed_when": False}]}]
+    paths = []
+    for name, content in (("floor-inventory.yml", inventory), ("floor.yml", plays)):
+        paths.append(os.path.join(workdir, name))
+        with open(paths[-1], "w", encoding="utf-8") as handle:
+            yaml.safe_dump(content, handle, sort_keys=False)
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", paths[0], paths[1], "-f", str(targets)]
+    _completed, figures = run_measured(command, env=dict(os.environ), cwd=workdir)
+    return figures
+
+
 def build_cases(sizes, instances, targets, backend):
     cases = [
         {
@@ -712,6 +733,10 @@ def main(argv=None):
             benches[system] = Bench(servers[system], system_dir, SYSTEM_ENV.get(system), latency_ms=options.latency)
         report["calibration"] = benches[systems[0]].calibrate()
         print("calibration: %s" % json.dumps(report["calibration"]), flush=True)
+        if options.targets:
+            report["ansible_core_floor"] = ansible_core_floor(workdir, options.targets)
+            print("ansible-core alone, one module task on %d hosts (-f %d): %s" % (options.targets, options.targets, json.dumps(report["ansible_core_floor"])),
+                  flush=True)
         for case in cases:
             schedules = local_schedules(case["n"] or 0)
             setups = dict((system, case["systems"][system](benches[system].endpoint, schedules, backend, zip_path)) for system in systems)

@@ -211,3 +211,15 @@ def test_offsets_with_seconds_are_refused():
     # Liberia kept a UTC-0:44:30 offset until 1972.
     with pytest.raises(ValueError, match="whole minutes"):
         translate_to_utc(9, 0, EVERY_DAY, ZoneInfo("Africa/Monrovia"), 1970, 1)
+
+
+def test_the_offsets_of_a_time_are_walked_once_per_time_days_and_zone():
+    """Schedules that share a time, days and zone (and each check of the same schedules in a run) reuse one walk of the days."""
+    office_hours._offsets_of_days.cache_clear()  # pylint: disable=protected-access
+    first = translate_to_utc(8, 15, frozenset([2, 3, 4, 5, 6]), ZoneInfo("Europe/Berlin"), 2026)
+    again = translate_to_utc(8, 15, {2, 3, 4, 5, 6}, ZoneInfo("Europe/Berlin"), 2026)
+    other_zone = translate_to_utc(8, 15, frozenset([2, 3, 4, 5, 6]), ZoneInfo("America/New_York"), 2026)
+    info = office_hours._offsets_of_days.cache_info()  # pylint: disable=protected-access
+    assert (info.hits, info.misses) == (1, 2)
+    assert repr(first) == repr(again) and repr(first) != repr(other_zone)
+    assert list(first.expressions) == ["cron(15 6 ? * MON-FRI *)", "cron(15 7 ? * MON-FRI *)"]  # CEST, then CET

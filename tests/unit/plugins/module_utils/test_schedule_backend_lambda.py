@@ -224,7 +224,7 @@ class World:
                 else:
                     aws.error("lambda:GetPolicy", "ResourceNotFoundException", "The resource you requested does not exist.", 404, {"FunctionName": GROUP})
         listed = [copy.deepcopy(self.rules[name]) for name in sorted(self.rules) if name.startswith(GROUP + "-")]
-        aws.expect("events:ListRules", {"Rules": listed}, {"NamePrefix": GROUP + "-"})
+        aws.expect("events:ListRules", {"Rules": listed}, {"NamePrefix": GROUP + "-", "Limit": 100})
         for rule in listed:
             if rule.get("Description", "").startswith(MARKER):
                 aws.expect("events:ListTargetsByRule", {"Targets": copy.deepcopy(self.targets.get(rule["Name"], []))}, {"Rule": rule["Name"]})
