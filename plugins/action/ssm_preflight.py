@@ -60,7 +60,7 @@ from ansible_collections.awsops.ssm.plugins.plugin_utils import botocore_data
 
 # botocore's endpoint and service data parsed here, in ansible-playbook before it forks the worker of each
 # target, not in each target's check (its region and partition rules read endpoints.json).
-botocore_data.share()
+botocore_data.share(botocore_data.PREFLIGHT_SERVICES)
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOK_DEFAULTS = {

@@ -67,14 +67,10 @@ try:
     import botocore.session  # noqa: F401 pylint: disable=unused-import
 except ImportError:
     pass  # the module reports it, as in a process
-else:
-    # botocore's service data too: parsed here once, not in every module run (botocore_data.py).
-    botocore_data.share()
-for _library in ("holidays", "icalendar"):  # what the schedules module imports for closed days (requirements.txt)
-    try:
-        __import__(_library)
-    except ImportError:
-        pass  # the module reports it, as in a process
+
+# Libraries outside Ansible that some modules import (requirements.txt): imported with their action plugin, once.
+MODULE_LIBRARIES = dict.fromkeys(
+    ("ssm_automation_schedule", "ssm_automation_schedule_info", "ssm_automation_schedules", "ssm_change_calendar"), ("holidays", "icalendar"))
 
 SWITCH = "AWSOPS_SSM_IN_WORKER"
 # The line ansible-core's AnsiballZ wrapper starts with, in 2.19 to 2.21 (ansible/_internal/_ansiballz/_wrapper.py).
@@ -312,6 +308,18 @@ class InWorkerAction(NormalAction):
     """ansible-core's normal action, whose module runs in a fork of the worker when that changes nothing."""
 
     _forking = False
+
+    def __init_subclass__(cls, **kwargs):
+        # The action plugin of a module is loaded by ansible-playbook before it forks the worker of its first task:
+        # what the module's runs would read and import each time is read and imported here, once.
+        super().__init_subclass__(**kwargs)
+        module_name = cls.__module__.rpartition(".")[2]
+        botocore_data.share(botocore_data.MODULE_SERVICES.get(module_name, ()))
+        for library in MODULE_LIBRARIES.get(module_name, ()):
+            try:
+                __import__(library)
+            except ImportError:
+                pass  # the module reports it, as in a process
 
     def _is_pipelining_enabled(self, module_style, wrap_async=False):
         # Where the module may run in a fork (the local connection, no become), its payload goes on stdin, as

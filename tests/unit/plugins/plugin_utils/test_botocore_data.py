@@ -5,7 +5,9 @@
 
 """botocore_data.share: one loader for every botocore session of the process, its data parsed once."""
 
+import ast
 import os
+import re
 
 import boto3
 import botocore.session
@@ -73,3 +75,52 @@ def test_a_forked_child_finds_the_data_parsed(shared):
     os.close(done)
     os.waitpid(pid, 0)
     assert os.read(reads, 10000) == b"[]"
+
+
+def test_each_service_is_parsed_once_and_only_when_asked_for(monkeypatch):
+    monkeypatch.setattr(botocore.session, "create_loader", botocore.session.create_loader)
+    monkeypatch.setattr(botocore_data, "_SHARED", {})
+    loader = botocore_data.share(("kms",))
+
+    def services():
+        return {key[1] for key in loader._cache if key[0] == "load_service_model"}  # pylint: disable=protected-access
+
+    assert services() == {"kms"}
+    assert botocore_data.share(("kms", "logs")) is loader and services() == {"kms", "logs"}
+    assert botocore.session.Session().get_component("data_loader") is loader
+
+
+ACTION_DIR = os.path.join(os.path.dirname(botocore_data.__file__), "..", "action")
+MODULE_DIR = os.path.join(os.path.dirname(botocore_data.__file__), "..", "modules")
+MODULE_UTILS = "ansible_collections.awsops.ssm.plugins.module_utils."
+CLIENT_CALL = re.compile(r"""client[s]?\((?:[\w.]+, *)?["']([a-z0-9-]+)["']""")
+
+
+def _clients_made(path, seen):
+    """The services whose clients the code at path and the collection's module_utils it imports make (by their names in the code).
+
+    Imports at the top of a file are followed; those inside functions (input_rules imports a rule's helpers when the rule runs) are not.
+    """
+    with open(path, encoding="utf-8") as source:
+        text = source.read()
+    found = set(CLIENT_CALL.findall(text))
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(MODULE_UTILS):
+            name = node.module[len(MODULE_UTILS):]
+            if name not in seen:
+                seen.add(name)
+                found |= _clients_made(os.path.join(os.path.dirname(botocore_data.__file__), "..", "module_utils", name + ".py"), seen)
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(name[:-3] for name in os.listdir(MODULE_DIR) if name.startswith("ssm_") and name != "ssm_preflight.py"))
+def test_every_module_names_the_services_its_code_calls(module):
+    """What a module's runs would parse is parsed when its action plugin loads: MODULE_SERVICES names every client its code makes."""
+    assert os.path.exists(os.path.join(ACTION_DIR, module + ".py")), module
+    assert set(botocore_data.MODULE_SERVICES[module]) >= _clients_made(os.path.join(MODULE_DIR, module + ".py"), set())
+    assert set(botocore_data.MODULE_SERVICES[module]) <= set(botocore.session.get_session().get_available_services())
+
+
+def test_the_pre_flight_names_the_services_it_reads():
+    made = _clients_made(os.path.join(ACTION_DIR, "ssm_preflight.py"), set())
+    assert made and set(botocore_data.PREFLIGHT_SERVICES) >= made
