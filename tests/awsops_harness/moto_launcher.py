@@ -44,12 +44,28 @@ report's last runs then read "none in the window" on the local endpoint, as
 they would in a new account; the readers of real histories are tested with
 botocore's Stubber (tests/unit/plugins/module_utils/test_automation_executions.py).
 
+And two costs of the emulator itself, not of what it answers (the test
+suite resets the server before every test, and CPU time is what bounds
+``make test`` on two cores):
+
+* the AWS managed policies (``MOTO_IAM_LOAD_MANAGED_POLICIES``) are parsed
+  from moto's JSON text once per server instead of once per IAM backend
+  built; every backend still gets its own new policy objects (attachment
+  counts and versions are per account);
+* ``/moto-api/reset`` drops every backend instead of building each one anew
+  in place and then dropping it (moto 5.2.5 re-runs every region backend's
+  ``__init__``, the IAM one with those policies, only to discard it); the
+  first request after a reset builds what it needs, as before. A dropped
+  backend is emptied, so any stale reference to one fails loudly instead of
+  carrying state into the next test.
+
 The collection's code is not patched: every request it sends is the one AWS
 gets. Run as ``python moto_launcher.py -H 127.0.0.1 -p PORT`` (the
 arguments of ``python -m moto.server``).
 """
 
 import datetime
+import functools
 import json
 import sys
 
@@ -57,7 +73,9 @@ from moto.server import main as moto_server_main
 from moto.iam import exceptions as iam_exceptions
 from moto.iam import models as iam_models
 from moto.ec2.models import ec2_backends
+from moto.core import base_backend
 from moto.core.responses import ActionResult
+from moto.settings import load_iam_aws_managed_policies
 from moto.ssm import models as ssm_models
 from moto.ssm import responses as ssm_responses
 
@@ -175,7 +193,56 @@ def describe_automation_executions(self):
     return ActionResult({"AutomationExecutionMetadataList": []})
 
 
+@functools.lru_cache(maxsize=1)
+def managed_policy_fields():
+    """(name, version, path, document text, created, updated) of every AWS managed policy, parsed once."""
+    parsed = json.loads(iam_models.aws_managed_policies_data)
+    return tuple(
+        (
+            name,
+            data.get("DefaultVersionId"),
+            data.get("Path"),
+            json.dumps(data.get("Document")),
+            datetime.datetime.fromisoformat(data["CreateDate"]),
+            datetime.datetime.fromisoformat(data["UpdateDate"]),
+        )
+        for name, data in parsed.items()
+    )
+
+
+def init_aws_policies(self):
+    # What AWSManagedPolicy.from_data builds, from the fields parsed once.
+    if not load_iam_aws_managed_policies():
+        return []
+    return [
+        iam_models.AWSManagedPolicy(
+            name,
+            account_id=self.account_id,
+            region=self.region_name,
+            default_version_id=version,
+            path=path,
+            document=document,
+            create_date=created,
+            update_date=updated,
+        )
+        for name, version, path, document, created, updated in managed_policy_fields()
+    ]
+
+
+def reset_backends(cls):
+    with base_backend.backend_lock:
+        for service in cls._instances:
+            for account_backend in service.values():
+                for region_backend in account_backend.values():
+                    region_backend.__dict__.clear()
+                account_backend.clear()
+            service.clear()
+        cls._instances.clear()
+
+
 def patch_moto():
+    iam_models.IAMBackend._init_aws_policies = init_aws_policies
+    base_backend.BackendDict.reset = classmethod(reset_backends)
     ssm_models._validate_document_format = validate_document_format
     ssm_models.Document.__init__ = document_init
     iam_models.IAMBackend.remove_role_from_instance_profile = remove_role_from_instance_profile

@@ -16,6 +16,9 @@ from .aws_calls import parse_recording
 
 # moto's server with its gaps filled as AWS behaves (TEXT documents, one IAM error, an empty automation history): see moto_launcher.py.
 LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "moto_launcher.py")
+# The public images moto offers in every region: the two the tests launch, instead of moto's
+# hundred-odd per region that each reset builds again (with a snapshot each). Both are owned by amazon.
+AMIS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "moto_amis.json")
 
 TEST_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -52,6 +55,7 @@ class MotoServer:
             MOTO_IAM_LOAD_MANAGED_POLICIES="true",
             MOTO_ENABLE_RECORDING="true",
             MOTO_RECORDER_FILEPATH=self.recording,
+            MOTO_AMIS_PATH=AMIS,
         )
         env.update(self.env)
         with open(self.log, "ab") as log:
