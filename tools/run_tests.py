@@ -3,15 +3,17 @@
 # Copyright: Contributors to the awsops.ssm project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Runs the test stages in order, stops at the first failure, prints counts.
+"""Runs the test stages, stops at the first failure, prints counts.
 
-Each stage is a make target; its output streams through unchanged and is
+Each stage is a make target; its output is printed whole when it ends and
 scanned for the runner's own count line, so the summary says how many tests
 of each kind ran and passed. STAGES run on the first entry of
-tests/matrix/versions.txt (.venv); MATRIX_STAGES then run on every other
-entry (make <stage> MATRIX=<name>), and the summary has a line per entry with
-its ansible-core, Python and amazon.aws versions. A stage that passes no test
-fails.
+tests/matrix/versions.txt (.venv); MATRIX_STAGES on every other entry (make
+<stage> MATRIX=<name>), and the summary has a line per entry with its
+ansible-core, Python and amazon.aws versions. The sanity stages run in a lane
+of their own beside the others (see plan()); after a failure no new stage
+starts. A stage that passes no test fails, and so does a run in which a stage
+did not run.
 """
 
 import json
@@ -19,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -62,6 +65,8 @@ MATRIX_STAGES = (
     ("unit", pytest_counts),
     ("smoke", pytest_counts),
 )
+# The sanity lane's niceness (see plan()).
+SANITY_NICENESS = 10
 
 
 def matrix_entries():
@@ -86,48 +91,91 @@ def entry_versions(name, first):
     return "ansible-core %s, Python %s, amazon.aws %s" % (core, python, amazon_aws)
 
 
-def run_stage(target, matrix=None):
+def run_stage(target, matrix=None, nice=0):
+    """(exit status, output, seconds) of make <target> [MATRIX=matrix], its output kept, not streamed."""
     started = time.monotonic()
-    command = ["make", "--no-print-directory", target] + (["MATRIX=%s" % matrix] if matrix else [])
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-    lines = []
-    for line in process.stdout:
-        sys.stdout.write(line)
-        sys.stdout.flush()
-        lines.append(line)
-    return process.wait(), "".join(lines), time.monotonic() - started
+    command = (["nice", "-n", str(nice)] if nice else []) + ["make", "--no-print-directory", target] + (["MATRIX=%s" % matrix] if matrix else [])
+    completed = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT, check=False)
+    return completed.returncode, completed.stdout, time.monotonic() - started
 
 
-def run_stages(stages, matrix=None):
-    """Runs stages until one fails; returns [(target, passed, failed, seconds)] and the exit status."""
-    results = []
-    for target, count in stages:
-        print("\n=== %s%s ===" % (target, " (%s)" % matrix if matrix else ""), flush=True)
-        returncode, output, seconds = run_stage(target, matrix)
-        passed, failed = count(output)
-        if returncode and not failed:
-            failed = 1
-        results.append((target, passed, failed, seconds))
-        if returncode or passed == 0:
-            return results, returncode or 1
-    return results, 0
+def plan(entries):
+    """The stages as two lanes, each [(target, count, matrix entry or None)], run side by side.
+
+    ansible-test sanity runs one test at a time (one core of two), so every
+    entry's sanity goes in a lane of its own, at a lower priority: it takes
+    what the other lane leaves idle (lint and the unit tests use one core,
+    integration and smoke both) and does not slow the timed tests down.
+    """
+    sanity, other = [], []
+    for index, name in enumerate(entries):
+        stages = STAGES if index == 0 else MATRIX_STAGES
+        matrix = None if index == 0 else name
+        for target, count in stages:
+            (sanity if target == "sanity" else other).append((target, count, matrix))
+    return [(sanity, SANITY_NICENESS), (other, 0)]
+
+
+def run_lanes(lanes, run=run_stage, report=None):
+    """Runs the lanes side by side, each in order, until a stage fails (the running ones finish).
+
+    Each stage's output is printed whole when it ends. Returns {(target, matrix): (passed, failed, seconds)}
+    and the exit status (the first failed stage's, or 1 for one that passed no test).
+    """
+    report = report or print_stage
+    results = {}
+    failures = []
+    lock = threading.Lock()
+
+    def lane(stages, nice):
+        for target, count, matrix in stages:
+            with lock:
+                if failures:
+                    return
+                print("--- %s%s started" % (target, " (%s)" % matrix if matrix else ""), flush=True)
+            returncode, output, seconds = run(target, matrix, nice)
+            passed, failed = count(output)
+            if returncode and not failed:
+                failed = 1
+            with lock:
+                report(target, matrix, output, seconds)
+                results[(target, matrix)] = (passed, failed, seconds)
+                if returncode or passed == 0:
+                    failures.append(returncode or 1)
+                    return
+
+    threads = [threading.Thread(target=lane, args=lane_args) for lane_args in lanes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, failures[0] if failures else 0
+
+
+def print_stage(target, matrix, output, seconds):
+    print("\n=== %s%s (%.0f s) ===" % (target, " (%s)" % matrix if matrix else "", seconds), flush=True)
+    sys.stdout.write(output)
+    sys.stdout.flush()
 
 
 def main():
     started = time.monotonic()
     entries = matrix_entries()
-    results, status = run_stages(STAGES)
-    matrix_results = [(entries[0], results)]
-    for name in entries[1:]:
-        if status:
-            break
-        entry_results, status = run_stages(MATRIX_STAGES, matrix=name)
-        matrix_results.append((name, entry_results))
+    results, status = run_lanes(plan(entries))
     print("\n=== summary ===")
-    for target, passed, failed, seconds in results:
-        print("%-12s %4d passed, %d failed  (%.0f s)" % (target + ":", passed, failed, seconds))
+    for target, _count in STAGES:
+        if (target, None) in results:
+            passed, failed, seconds = results[(target, None)]
+            print("%-12s %4d passed, %d failed  (%.0f s)" % (target + ":", passed, failed, seconds))
     print("matrix, one line per ansible-core:")
-    for index, (name, entry_results) in enumerate(matrix_results):
+    everything = []
+    for index, name in enumerate(entries):
+        matrix = None if index == 0 else name
+        stages = STAGES if index == 0 else MATRIX_STAGES
+        entry_results = [(target,) + results[(target, matrix)] for target, _count in stages if (target, matrix) in results]
+        if not entry_results:
+            continue
+        everything.extend(entry_results)
         counts = ", ".join("%s %d" % (target, passed) for target, passed, _failed, _seconds in entry_results)
         print(
             "  %s: %s passed, %d failed  (%.0f s)"
@@ -138,10 +186,11 @@ def main():
                 sum(r[3] for r in entry_results),
             )
         )
-    everything = [r for _name, entry_results in matrix_results for r in entry_results]
     print("make test took %.0f s" % (time.monotonic() - started))
     print("total: %d passed, %d failed" % (sum(r[1] for r in everything), sum(r[2] for r in everything)))
-    return status
+    if status or len(everything) < sum(len(STAGES if index == 0 else MATRIX_STAGES) for index in range(len(entries))):
+        return status or 1
+    return 0
 
 
 if __name__ == "__main__":
