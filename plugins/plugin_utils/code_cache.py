@@ -3,7 +3,7 @@
 # Copyright: Contributors to the awsops.ssm project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Compile each module_utils source of the module payloads once per ansible-playbook run, not once per module run.
+"""Compile each module_utils source of the module payloads once, not once per module run.
 
 A module payload (AnsiballZ) carries ansible's module_utils and the
 collections' code as source in a zip, and Python's zipimport compiles every
@@ -14,10 +14,13 @@ the code object compiled from the very same bytes (a SHA-256 of the source,
 under the Python's bytecode magic number and optimization level) is read
 back with marshal, as Python reads a ``.pyc``, and given the file name the
 payload has now; a source not seen yet is compiled as zipimport compiles it
-and stored for the next module run. The cache lives in ansible-playbook's
-own temporary directory of the run (``DEFAULT_LOCAL_TMP``, next to
-ansible-core's ``ansiballz_cache``), private to the user and removed when
-the run ends.
+and stored for the next module run. The cache lives in the user's private
+cache of the module runner (module_cache.py: ``AWSOPS_SSM_MODULE_CACHE``,
+``off`` to compile on every run), one directory per Python and optimization
+level, so that a run on a timer compiles nothing it compiled before; an
+entry is named by its source's hash, so an edited source is another entry.
+When a directory holds more than MAX_ENTRIES, storing one more removes the
+oldest half.
 
 Only the compiling is cached: every module run still imports every module
 afresh and runs its code, so nothing a module does reaches the next one.
@@ -34,18 +37,31 @@ import tempfile
 import types
 
 DIRECTORY_NAME = "awsops_ssm_code"
+MAX_ENTRIES = 4000
 
 
-def directory(local_tmp):
-    """The cache directory of this run and Python under ansible's local temporary directory, or None."""
-    if not local_tmp:
+def directory(cache_root):
+    """The cache directory of this Python under the cache root (module_cache.root), or None."""
+    if not cache_root:
         return None
-    path = os.path.join(local_tmp, DIRECTORY_NAME, "%s-O%d" % (sys.implementation.cache_tag, sys.flags.optimize))
+    path = os.path.join(cache_root, DIRECTORY_NAME, "%s-O%d" % (sys.implementation.cache_tag, sys.flags.optimize))
     try:
         os.makedirs(path, mode=0o700, exist_ok=True)
     except OSError:
         return None
     return path
+
+
+def prune(path, keep=None):
+    """Removes the oldest entries of a cache directory but keep (half of MAX_ENTRIES), by modification time."""
+    keep = MAX_ENTRIES // 2 if keep is None else keep
+    try:
+        entries = [os.path.join(path, name) for name in os.listdir(path) if not name.startswith(".")]
+        entries.sort(key=lambda entry: os.stat(entry).st_mtime_ns)
+        for entry in entries[:max(0, len(entries) - keep)]:
+            os.unlink(entry)
+    except OSError:
+        pass
 
 
 def _fix_file_name(code, file_name):
@@ -65,6 +81,7 @@ class CompiledSources:
         self.path = path
         self.compile_source = compile_source
         self.header = importlib.util.MAGIC_NUMBER
+        self.stored = 0
         # zipimport compiles a module twice, once to find it (get_filename) and once to run it (get_code).
         self.last = (None, None, None)
 
@@ -86,6 +103,13 @@ class CompiledSources:
         return _fix_file_name(code, file_name) if isinstance(code, types.CodeType) else None
 
     def store(self, entry, code):
+        self.stored += 1
+        if self.stored == 1:
+            try:
+                if len(os.listdir(self.path)) > MAX_ENTRIES:
+                    prune(self.path)
+            except OSError:
+                pass
         try:
             handle, temporary = tempfile.mkstemp(dir=self.path, prefix=".")
             try:

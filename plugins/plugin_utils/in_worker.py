@@ -59,6 +59,8 @@ from ansible.utils.display import Display
 
 from ansible_collections.awsops.ssm.plugins.plugin_utils import botocore_data
 from ansible_collections.awsops.ssm.plugins.plugin_utils import code_cache
+from ansible_collections.awsops.ssm.plugins.plugin_utils import module_cache
+from ansible_collections.awsops.ssm.plugins.plugin_utils import payload_cache
 
 try:
     # Imported here, these are imported once: ansible-playbook loads an action plugin before it forks
@@ -321,6 +323,17 @@ class InWorkerAction(NormalAction):
             except ImportError:
                 pass  # the module reports it, as in a process
 
+    def _configure_module(self, module_name, module_args, task_vars):
+        # ansible-core's payload of this module, built by an earlier run, is put where ansible-core looks for it
+        # if its sources are unchanged (payload_cache.py); a payload this run builds is kept for the next one.
+        module_fqn = type(self).__module__.replace(".plugins.action.", ".plugins.modules.", 1)
+        payloads = payload_cache.for_module(module_cache.root(C.DEFAULT_LOCAL_TMP), C.DEFAULT_LOCAL_TMP, module_fqn)
+        present = payloads.seed() if payloads else None
+        configured = super()._configure_module(module_name, module_args, task_vars)
+        if payloads:
+            payloads.keep(present)
+        return configured
+
     def _is_pipelining_enabled(self, module_style, wrap_async=False):
         # Where the module may run in a fork (the local connection, no become), its payload goes on stdin, as
         # pipelining = True sends it: no temporary directory to make, chmod and remove, three shell commands
@@ -351,7 +364,7 @@ class InWorkerAction(NormalAction):
                 command = None
             if command is not None:
                 display.vvv("EXEC in a fork of this worker (awsops.ssm module runner): %s" % cmd, host=self._play_context.remote_addr)
-                result = run_forked(command, getattr(connection, "cwd", None), code_cache.directory(C.DEFAULT_LOCAL_TMP))
+                result = run_forked(command, getattr(connection, "cwd", None), code_cache.directory(module_cache.root(C.DEFAULT_LOCAL_TMP)))
                 if result is not None:
                     return result
                 self._process_instead("the forked module run could not start")

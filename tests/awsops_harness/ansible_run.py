@@ -80,10 +80,13 @@ class PlaybookRun:
 class AnsibleRunner:
     """Runs playbooks with the collection and amazon.aws from COLLECTIONS_PATH."""
 
-    def __init__(self, moto, workdir, region="us-east-1"):
+    def __init__(self, moto, workdir, region="us-east-1", module_cache=None):
         self.moto = moto
         self.workdir = str(workdir)
         self.region = region
+        # The module runner's cache between runs (plugin_utils/module_cache.py): one per test session, as
+        # ~/.ansible/tmp is one per user, so that each test's runs find what earlier tests built and compiled.
+        self.module_cache = module_cache
         self._count = 0
 
     def environment(self):
@@ -105,6 +108,8 @@ class AnsibleRunner:
                 "AWS_EC2_METADATA_DISABLED": "true",
             }
         )
+        if self.module_cache:
+            env["AWSOPS_SSM_MODULE_CACHE"] = str(self.module_cache)
         # Never let a test pick up a developer's real AWS profile or endpoint.
         for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_URL"):
             env.pop(name, None)

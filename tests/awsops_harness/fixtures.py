@@ -29,10 +29,16 @@ def moto(moto_server):
     return moto_server
 
 
+@pytest.fixture(scope="session")
+def module_cache(tmp_path_factory):
+    """The module runner's cache of payloads and compiled sources, shared by the runs of a test session."""
+    return tmp_path_factory.mktemp("module-cache")
+
+
 @pytest.fixture
-def ansible(moto, tmp_path):
+def ansible(moto, tmp_path, module_cache):
     """Runs playbooks and single modules against the local endpoint."""
-    return AnsibleRunner(moto, tmp_path)
+    return AnsibleRunner(moto, tmp_path, module_cache=module_cache)
 
 
 @pytest.fixture

@@ -16,8 +16,10 @@ crash, crash with a no_log value in the message, die with output on stderr.
 worker". make smoke runs this file on every ansible-core of the matrix.
 """
 
+import json
 import os
 import re
+import shutil
 import sys
 
 import pytest
@@ -124,13 +126,14 @@ def test_the_probe_gives_the_same_results_in_a_fork_and_as_a_process(ansible, co
     assert worker.task("task environment").result["env_value"] == "it's $HOME & more"
 
 
-def test_each_source_of_the_payloads_is_compiled_once_per_run(ansible, collections_path):
+def test_each_source_of_the_payloads_is_compiled_once_and_kept_for_the_next_run(ansible, collections_path, tmp_path):
     """The fork's compile cache (plugins/plugin_utils/code_cache.py): the first module run compiles, the others find it all."""
     tasks = [
         {"name": "loop", PROBE: {"item": "{{ item }}", "show_code_cache": True}, "loop": [1, 2, 3]},
         {"name": "another task", PROBE: {"show_code_cache": True, "warn": "cached"}},
     ]
-    runs = run_both(ansible, probe_play(tasks), collections_path)
+    env = {"AWSOPS_SSM_MODULE_CACHE": str(tmp_path / "module-cache")}
+    runs = run_both(ansible, probe_play(tasks), collections_path, env=env)
     worker, process = runs["worker"], runs["process"]
     cached = [item["code_cache"] for item in worker.task("loop").result["results"]] + [worker.task("another task").result["code_cache"]]
     # The first run counts what it compiled up to its main() (it imports a few more on its way out); nothing is compiled after it.
@@ -142,6 +145,53 @@ def test_each_source_of_the_payloads_is_compiled_once_per_run(ansible, collectio
             assert "_payload.zip/ansible_collections/awsops_test/probe/plugins/modules/probe.py" in files[0], files
             assert "_payload.zip/ansible/module_utils/basic.py" in files[1], files
     assert normalized(worker.task("loop").result["results"][0]["code_files"]) == normalized(process.task("loop").result["results"][0]["code_files"])
+    # The next run (a timer's) compiles nothing: its first module run finds every source compiled.
+    again = ansible.run_playbook(probe_play(tasks), args=["-vvv"], env=dict(env, ANSIBLE_COLLECTIONS_PATH=collections_path))
+    assert [item["code_cache"] for item in again.task("loop").result["results"]] == [cached[-1]] * 3
+    assert [item["state"] for item in again.task("loop").result["results"]] == [[1], [2], [3]]
+    # AWSOPS_SSM_MODULE_CACHE=off: compiled as Python compiles, nothing kept.
+    off = ansible.run_playbook(probe_play(tasks), env={"ANSIBLE_COLLECTIONS_PATH": collections_path, "AWSOPS_SSM_MODULE_CACHE": "off"})
+    assert [item["code_cache"] for item in off.task("loop").result["results"]] == [None] * 3
+
+
+def test_a_modules_payload_is_kept_for_the_next_run_until_one_of_its_files_changes(ansible, tmp_path):
+    """ansible-core's payload of a module (plugins/plugin_utils/payload_cache.py): built once, then put back while its files are unchanged."""
+    root = tmp_path / "collections"
+    shutil.copytree(PROBE_SOURCE, root / "ansible_collections" / "awsops_test" / "probe")
+    path = "%s%s%s" % (root, os.pathsep, COLLECTIONS_PATH)
+    cache = tmp_path / "module-cache"
+    env = {"ANSIBLE_COLLECTIONS_PATH": path, "AWSOPS_SSM_MODULE_CACHE": str(cache), "ANSIBLE_DEBUG": "true"}
+    tasks = [{"name": "loop", PROBE: {"item": "{{ item }}"}, "loop": [1, 2]}]
+
+    def run():
+        done = ansible.run_playbook(probe_play(tasks), env=env)
+        assert done.task("loop").status == "ok", done.summary()
+        return done
+
+    def kept():
+        (store,) = [os.path.join(top, name) for top, _dirs, files in os.walk(cache / "payloads") for name in files if name.endswith(".sources")]
+        with open(store, encoding="utf-8") as listed:
+            return os.stat(store[: -len(".sources")]).st_mtime_ns, json.load(listed)
+
+    first = run()
+    assert "ANSIBALLZ: Creating module" in first.output
+    built, listed = kept()
+    members = [member for member, _path, _size, _mtime in listed]
+    assert "ansible_collections/awsops_test/probe/plugins/modules/probe.py" in members and "ansible/module_utils/basic.py" in members
+    module_file = [entry for entry in listed if entry[0].endswith("plugins/modules/probe.py")][0]
+    assert module_file[1] == str(root / "ansible_collections" / "awsops_test" / "probe" / "plugins" / "modules" / "probe.py")
+
+    second = run()
+    assert "ANSIBALLZ: Creating module" not in second.output and "ANSIBALLZ: using cached module" in second.output
+    assert kept()[0] == built  # put back, not built and kept again
+    assert normalized(second.task("loop").result) == normalized(first.task("loop").result)
+
+    # A file of the payload changes (here its time only): built again and kept anew.
+    os.utime(module_file[1], ns=(module_file[3] + 10**9, module_file[3] + 10**9))
+    third = run()
+    assert "ANSIBALLZ: Creating module" in third.output
+    assert kept()[0] != built
+    assert normalized(third.task("loop").result) == normalized(first.task("loop").result)
 
 
 def test_a_forked_module_run_needs_no_temporary_directory_commands(ansible, collections_path):

@@ -9,3 +9,4 @@ from awsops_harness.fixtures import ansible  # noqa: F401 pylint: disable=unused
 from awsops_harness.fixtures import aws  # noqa: F401 pylint: disable=unused-import
 from awsops_harness.fixtures import moto  # noqa: F401 pylint: disable=unused-import
 from awsops_harness.fixtures import moto_server  # noqa: F401 pylint: disable=unused-import
+from awsops_harness.fixtures import module_cache  # noqa: F401 pylint: disable=unused-import

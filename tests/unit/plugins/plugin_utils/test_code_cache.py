@@ -145,3 +145,16 @@ def test_imports_from_a_zip_go_through_the_cache_in_a_new_python(tmp_path, cache
     second = subprocess.run([sys.executable, "-c", script, cache, str(archive)], capture_output=True, text=True, env=env, check=True)
     assert first.stdout.split() == ["42", "True", "2"]  # the package and the module, compiled once each
     assert second.stdout.split() == ["42", "True", "0"]
+
+
+def test_a_full_directory_loses_its_oldest_half_when_one_more_is_stored(cache, monkeypatch):
+    monkeypatch.setattr(code_cache, "MAX_ENTRIES", 10)
+    for number in range(12):
+        entry = os.path.join(cache, "%02d" % number)
+        with open(entry, "w", encoding="utf-8") as stored:
+            stored.write("x")
+        os.utime(entry, ns=(number * 10**9, number * 10**9))
+    compiled = code_cache.CompiledSources(cache, CountingCompile())
+    compiled("/p.zip/x.py", SOURCE)
+    left = sorted(os.listdir(cache))
+    assert "00" not in left and "11" in left and len(left) == 10 // 2 + 1, left
