@@ -20,7 +20,7 @@ from ansible_collections.awsops.ssm.plugins.plugin_utils import payload_cache
 
 FQN = "ansible_collections.awsops.ssm.plugins.modules.ssm_session_key"
 NAME = FQN + "-ZIP_DEFLATED-none"
-MEMBERS = ["ansible/module_utils/basic.py", "ansible_collections/awsops/ssm/plugins/modules/ssm_session_key.py", "__main__.py"]
+MEMBERS = ("ansible/module_utils/basic.py", "ansible_collections/awsops/ssm/plugins/modules/ssm_session_key.py", "__main__.py")
 
 
 def test_the_cache_is_beside_ansibles_run_directories_and_private(tmp_path):
