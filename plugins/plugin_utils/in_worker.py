@@ -238,7 +238,7 @@ def _exit_code(exit_request):
 def _run_child(command, cwd, stdout_fd, stderr_fd, started_fd, code_directory):
     """The forked child: becomes a new Python, tells the worker so, runs the payload as __main__, and exits."""
     main = _become_a_new_python(command, cwd, stdout_fd, stderr_fd)
-    code_cache.install(code_directory)  # the payload's sources compiled once per run (code_cache.py)
+    code_cache.install(code_directory)  # each source of the payloads compiled once, kept between runs (code_cache.py)
     code = compile(command.script, command.script_path or "<stdin>", "exec")
     os.write(started_fd, b"1")
     os.close(started_fd)

@@ -55,9 +55,11 @@ suite resets the server before every test, and CPU time is what bounds
 * ``/moto-api/reset`` drops every backend instead of building each one anew
   in place and then dropping it (moto 5.2.5 re-runs every region backend's
   ``__init__``, the IAM one with those policies, only to discard it); the
-  first request after a reset builds what it needs, as before. A dropped
-  backend is emptied, so any stale reference to one fails loudly instead of
-  carrying state into the next test.
+  first request after a reset builds what it needs, as before. A backend
+  with a reset of its own (S3's forgets its bucket names in a registry of
+  all accounts) still runs it. A dropped backend is emptied, so any stale
+  reference to one fails loudly instead of carrying state into the next
+  test.
 
 The collection's code is not patched: every request it sends is the one AWS
 gets. Run as ``python moto_launcher.py -H 127.0.0.1 -p PORT`` (the
@@ -234,7 +236,10 @@ def reset_backends(cls):
         for service in cls._instances:
             for account_backend in service.values():
                 for region_backend in account_backend.values():
-                    region_backend.__dict__.clear()
+                    if type(region_backend).reset is base_backend.BaseBackend.reset:
+                        region_backend.__dict__.clear()
+                    else:
+                        region_backend.reset()  # its own reset undoes what it registered outside itself (S3's bucket names)
                 account_backend.clear()
             service.clear()
         cls._instances.clear()
