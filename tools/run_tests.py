@@ -99,6 +99,16 @@ def run_stage(target, matrix=None, nice=0):
     return completed.returncode, completed.stdout, time.monotonic() - started
 
 
+def entry_stages(entries):
+    """(index, name, its MATRIX or None for the first entry, its stages) of each matrix entry."""
+    for index, name in enumerate(entries):
+        yield index, name, None if index == 0 else name, STAGES if index == 0 else MATRIX_STAGES
+
+
+def stage_name(target, matrix):
+    return "%s%s" % (target, " (%s)" % matrix if matrix else "")
+
+
 def plan(entries):
     """The stages as two lanes, each [(target, count, matrix entry or None)], run side by side.
 
@@ -108,9 +118,7 @@ def plan(entries):
     integration and smoke both) and does not slow the timed tests down.
     """
     sanity, other = [], []
-    for index, name in enumerate(entries):
-        stages = STAGES if index == 0 else MATRIX_STAGES
-        matrix = None if index == 0 else name
+    for _index, _name, matrix, stages in entry_stages(entries):
         for target, count in stages:
             (sanity if target == "sanity" else other).append((target, count, matrix))
     return [(sanity, SANITY_NICENESS), (other, 0)]
@@ -132,7 +140,7 @@ def run_lanes(lanes, run=run_stage, report=None):
             with lock:
                 if failures:
                     return
-                print("--- %s%s started" % (target, " (%s)" % matrix if matrix else ""), flush=True)
+                print("--- %s started" % stage_name(target, matrix), flush=True)
             returncode, output, seconds = run(target, matrix, nice)
             passed, failed = count(output)
             if returncode and not failed:
@@ -153,7 +161,7 @@ def run_lanes(lanes, run=run_stage, report=None):
 
 
 def print_stage(target, matrix, output, seconds):
-    print("\n=== %s%s (%.0f s) ===" % (target, " (%s)" % matrix if matrix else "", seconds), flush=True)
+    print("\n=== %s (%.0f s) ===" % (stage_name(target, matrix), seconds), flush=True)
     sys.stdout.write(output)
     sys.stdout.flush()
 
@@ -161,7 +169,8 @@ def print_stage(target, matrix, output, seconds):
 def main():
     started = time.monotonic()
     entries = matrix_entries()
-    results, status = run_lanes(plan(entries))
+    lanes = plan(entries)
+    results, status = run_lanes(lanes)
     print("\n=== summary ===")
     for target, _count in STAGES:
         if (target, None) in results:
@@ -169,9 +178,7 @@ def main():
             print("%-12s %4d passed, %d failed  (%.0f s)" % (target + ":", passed, failed, seconds))
     print("matrix, one line per ansible-core:")
     everything = []
-    for index, name in enumerate(entries):
-        matrix = None if index == 0 else name
-        stages = STAGES if index == 0 else MATRIX_STAGES
+    for index, name, matrix, stages in entry_stages(entries):
         entry_results = [(target,) + results[(target, matrix)] for target, _count in stages if (target, matrix) in results]
         if not entry_results:
             continue
@@ -188,7 +195,7 @@ def main():
         )
     print("make test took %.0f s" % (time.monotonic() - started))
     print("total: %d passed, %d failed" % (sum(r[1] for r in everything), sum(r[2] for r in everything)))
-    if status or len(everything) < sum(len(STAGES if index == 0 else MATRIX_STAGES) for index in range(len(entries))):
+    if status or len(results) < sum(len(stages) for stages, _nice in lanes):
         return status or 1
     return 0
 

@@ -33,8 +33,10 @@ import importlib.util
 import marshal
 import os
 import sys
-import tempfile
 import types
+
+from ansible_collections.awsops.ssm.plugins.plugin_utils.module_cache import subdirectory
+from ansible_collections.awsops.ssm.plugins.plugin_utils.module_cache import write_atomically
 
 DIRECTORY_NAME = "awsops_ssm_code"
 MAX_ENTRIES = 4000
@@ -42,23 +44,17 @@ MAX_ENTRIES = 4000
 
 def directory(cache_root):
     """The cache directory of this Python under the cache root (module_cache.root), or None."""
-    if not cache_root:
-        return None
-    path = os.path.join(cache_root, DIRECTORY_NAME, "%s-O%d" % (sys.implementation.cache_tag, sys.flags.optimize))
-    try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
-    except OSError:
-        return None
-    return path
+    return subdirectory(cache_root, DIRECTORY_NAME, "%s-O%d" % (sys.implementation.cache_tag, sys.flags.optimize))
 
 
-def prune(path, keep=None):
-    """Removes the oldest entries of a cache directory but keep (half of MAX_ENTRIES), by modification time."""
-    keep = MAX_ENTRIES // 2 if keep is None else keep
+def prune(path):
+    """A cache directory of more than MAX_ENTRIES loses its oldest entries (by modification time) down to half of it."""
     try:
         entries = [os.path.join(path, name) for name in os.listdir(path) if not name.startswith(".")]
+        if len(entries) <= MAX_ENTRIES:
+            return
         entries.sort(key=lambda entry: os.stat(entry).st_mtime_ns)
-        for entry in entries[:max(0, len(entries) - keep)]:
+        for entry in entries[:len(entries) - MAX_ENTRIES // 2]:
             os.unlink(entry)
     except OSError:
         pass
@@ -81,7 +77,7 @@ class CompiledSources:
         self.path = path
         self.compile_source = compile_source
         self.header = importlib.util.MAGIC_NUMBER
-        self.stored = 0
+        self.pruned = False
         # zipimport compiles a module twice, once to find it (get_filename) and once to run it (get_code).
         self.last = (None, None, None)
 
@@ -103,22 +99,11 @@ class CompiledSources:
         return _fix_file_name(code, file_name) if isinstance(code, types.CodeType) else None
 
     def store(self, entry, code):
-        self.stored += 1
-        if self.stored == 1:
-            try:
-                if len(os.listdir(self.path)) > MAX_ENTRIES:
-                    prune(self.path)
-            except OSError:
-                pass
+        if not self.pruned:  # once per module run, at its first new entry
+            self.pruned = True
+            prune(self.path)
         try:
-            handle, temporary = tempfile.mkstemp(dir=self.path, prefix=".")
-            try:
-                with os.fdopen(handle, "wb") as stored:
-                    stored.write(self.header + marshal.dumps(code))
-                os.replace(temporary, entry)  # whole or not at all, whatever the other module runs do meanwhile
-            except BaseException:
-                os.unlink(temporary)
-                raise
+            write_atomically(entry, self.header + marshal.dumps(code))
         except (OSError, ValueError):
             pass
 

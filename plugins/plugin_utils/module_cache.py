@@ -22,6 +22,7 @@ ansible-core does, and nothing is kept.
 
 import os
 import stat
+import tempfile
 
 SETTING = "AWSOPS_SSM_MODULE_CACHE"
 DIRECTORY_NAME = "awsops_ssm_cache"
@@ -51,3 +52,27 @@ def root(local_tmp, environ=None):
     if not local_tmp:
         return None
     return private_directory(os.path.join(os.path.dirname(os.path.normpath(local_tmp)), DIRECTORY_NAME))
+
+
+def subdirectory(cache_root, *names):
+    """cache_root/names..., made if missing (mode 0700), or None without a cache root or when it cannot be made."""
+    if not cache_root:
+        return None
+    path = os.path.join(cache_root, *names)
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return path
+
+
+def write_atomically(path, data):
+    """Writes data to path whole or not at all, whatever other workers do meanwhile (a hidden temporary file, renamed)."""
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".")
+    try:
+        with os.fdopen(handle, "wb") as written:
+            written.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -34,26 +34,16 @@ import io
 import json
 import os
 import pickle
-import tempfile
 import zipfile
 
 import ansible
 from ansible.release import __version__ as ansible_version
 
+from ansible_collections.awsops.ssm.plugins.plugin_utils.module_cache import subdirectory
+from ansible_collections.awsops.ssm.plugins.plugin_utils.module_cache import write_atomically
+
 SOURCES_SUFFIX = ".sources"
 ANSIBLE_DIRECTORY = os.path.dirname(os.path.abspath(ansible.__file__))
-
-
-def store_directory(cache_root):
-    """The payloads of this ansible-core under the cache root, or None."""
-    if not cache_root:
-        return None
-    path = os.path.join(cache_root, "payloads", "ansible-core-%s" % ansible_version)
-    try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
-    except OSError:
-        return None
-    return path
 
 
 def _collection_directory(namespace, name, found):
@@ -106,17 +96,6 @@ def unchanged(listed, found=None):
     return True
 
 
-def _write(path, data):
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".part-")
-    try:
-        with os.fdopen(handle, "wb") as written:
-            written.write(data)
-        os.replace(temporary, path)  # whole or not at all, whatever the other workers do meanwhile
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
 def _payload_members(cache_file):
     with open(cache_file, "rb") as cached:
         cached_module = pickle.load(cached)  # ansible-core's own cache format (module_common._CachedModule)
@@ -152,7 +131,7 @@ class Payloads:
                 with open(os.path.join(self.store, name), "rb") as kept:
                     data = kept.read()
                 os.makedirs(self.run_directory, exist_ok=True)
-                _write(os.path.join(self.run_directory, name), data)
+                write_atomically(os.path.join(self.run_directory, name), data)
             except (OSError, ValueError, TypeError):
                 continue
             present.add(name)
@@ -168,8 +147,8 @@ class Payloads:
                 listed = sources(_payload_members(built))
                 with open(built, "rb") as cached:
                     data = cached.read()
-                _write(os.path.join(self.store, name), data)
-                _write(os.path.join(self.store, name + SOURCES_SUFFIX), json.dumps(listed).encode("utf-8"))
+                write_atomically(os.path.join(self.store, name), data)
+                write_atomically(os.path.join(self.store, name + SOURCES_SUFFIX), json.dumps(listed).encode("utf-8"))
             except (OSError, ValueError, TypeError, AttributeError, EOFError, ImportError, pickle.UnpicklingError, zipfile.BadZipFile):
                 continue
 
@@ -180,7 +159,7 @@ def _is_payload(name):
 
 def for_module(cache_root, local_tmp, module_fqn):
     """The Payloads of the module named module_fqn (ansible_collections.NS.NAME.plugins.modules.M), or None when not kept."""
-    store = store_directory(cache_root)
+    store = subdirectory(cache_root, "payloads", "ansible-core-%s" % ansible_version)
     if store is None or not local_tmp:
         return None
     return Payloads(store, os.path.join(local_tmp, "ansiballz_cache"), module_fqn + "-")
