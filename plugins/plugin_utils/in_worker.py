@@ -39,6 +39,7 @@ turns it off.
 
 import atexit
 import builtins
+import functools
 import gc
 import io
 import locale
@@ -323,17 +324,16 @@ class InWorkerAction(NormalAction):
             except ImportError:
                 pass  # the module reports it, as in a process
 
+    @functools.cached_property
     def _module_cache_root(self):
         # The user's cache between runs (module_cache.py), looked up once per task.
-        if "_cache_root" not in vars(self):
-            self._cache_root = module_cache.root(C.DEFAULT_LOCAL_TMP)
-        return self._cache_root
+        return module_cache.root(C.DEFAULT_LOCAL_TMP)
 
     def _configure_module(self, module_name, module_args, task_vars):
         # ansible-core's payload of this module, built by an earlier run, is put where ansible-core looks for it
         # if its sources are unchanged (payload_cache.py); a payload this run builds is kept for the next one.
         module_fqn = type(self).__module__.replace(".plugins.action.", ".plugins.modules.", 1)
-        payloads = payload_cache.for_module(self._module_cache_root(), C.DEFAULT_LOCAL_TMP, module_fqn)
+        payloads = payload_cache.for_module(self._module_cache_root, C.DEFAULT_LOCAL_TMP, module_fqn)
         present = payloads.seed() if payloads else None
         configured = super()._configure_module(module_name, module_args, task_vars)
         if payloads:
@@ -370,7 +370,7 @@ class InWorkerAction(NormalAction):
                 command = None
             if command is not None:
                 display.vvv("EXEC in a fork of this worker (awsops.ssm module runner): %s" % cmd, host=self._play_context.remote_addr)
-                result = run_forked(command, getattr(connection, "cwd", None), code_cache.directory(self._module_cache_root()))
+                result = run_forked(command, getattr(connection, "cwd", None), code_cache.directory(self._module_cache_root))
                 if result is not None:
                     return result
                 self._process_instead("the forked module run could not start")
